@@ -1,0 +1,39 @@
+"""Shared fixtures: every test gets its own state root, bridge and subnet.
+
+The teardown removes whatever the test made (processes, mounts, links,
+cgroups, files), even when the test failed.
+"""
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import pytest
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() == 0:
+        return
+    skip = pytest.mark.skip(reason="needs root (the engine uses namespaces, mounts, cgroups)")
+    for item in items:
+        if "root" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def state_root(monkeypatch):
+    """A fresh Settings on a temporary root with its own bridge name and subnet."""
+    from dockerlab.engine.reset import reset
+    from dockerlab.engine.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="dlabtest-"))
+    monkeypatch.setenv("DOCKERLAB_ROOT", str(tmp))
+    settings = Settings.load(tmp)
+    settings.subnet = f"10.{random.randint(200, 250)}.{random.randint(0, 255)}.0/24"
+    settings.save()
+    try:
+        yield settings
+    finally:
+        reset(settings)
