@@ -52,7 +52,9 @@ def reset(settings: Settings, remove_files: bool = True) -> None:
     from . import cgroups, network
     kill_pidfiles(settings.root)
     cgroups.remove_all(settings)      # kills what is still inside, then rmdir
-    network.teardown(settings)        # bridges, veths, DNS and proxy processes
+    teardown = getattr(network, "teardown", None)   # bridges, veths, DNS and proxy processes
+    if teardown is not None:
+        teardown(settings)
     unmount_all(settings.root)
     if remove_files and settings.root.exists():
         shutil.rmtree(settings.root, ignore_errors=True)

@@ -1,0 +1,97 @@
+"""docker run / create / start / attach: the commands that start things and may attach."""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+from dockerlab.engine.errors import EngineError
+
+from ..context import CliExit, Context
+from ..runopts import create_body
+from ..terminal import Detached, relay
+from .images_pull import ensure_image
+
+
+def create_container(ctx: Context, flags: dict, args: list[str]) -> str:
+    body, name = create_body(flags, args)
+    if body["HostConfig"]["AutoRemove"] and body["HostConfig"]["RestartPolicy"]["Name"] not in ("", "no"):
+        raise CliExit("docker: Conflicting options: --restart and --rm", 125)
+    ensure_image(ctx, body["Image"])
+    return ctx.engine.create(body, name)["Id"]
+
+
+def cmd_create(ctx: Context, p) -> int:
+    cid = create_container(ctx, p.flags, p.args)
+    ctx.print(cid)
+    return 0
+
+
+def cmd_run(ctx: Context, p) -> int:
+    flags = p.flags
+    detach = bool(flags.get("detach"))
+    cid = create_container(ctx, flags, p.args)
+    if detach:
+        ctx.engine.start(cid)
+        ctx.print(cid)
+        return 0
+    return start_attached(ctx, cid, tty=bool(flags.get("tty")), stdin=bool(flags.get("interactive")))
+
+
+def start_attached(ctx: Context, cid: str, tty: bool, stdin: bool) -> int:
+    mine, theirs = socket.socketpair()
+    try:
+        ctx.engine.start(cid, attach=theirs)
+    finally:
+        theirs.close()
+    try:
+        status = relay(mine, tty=tty, stdin=stdin and sys.stdin is not None)
+    except Detached:
+        return 0
+    except KeyboardInterrupt:  # Ctrl-C without -t: Docker forwards SIGINT... we stop waiting
+        ctx.engine.kill(cid, "INT")
+        status = ctx.engine.wait(cid)
+    finally:
+        mine.close()
+    if "StatusCode" not in status:
+        status = ctx.engine.wait(cid)
+    return int(status.get("StatusCode", 0))
+
+
+def cmd_start(ctx: Context, p) -> int:
+    attach = bool(p.flags.get("attach"))
+    failed = False
+    for ref in p.args:
+        try:
+            if attach:
+                rec = ctx.engine.record(ref)
+                return start_attached(ctx, rec["Id"], rec["Config"]["Tty"], bool(p.flags.get("interactive")))
+            ctx.engine.start(ref)
+            ctx.print(ref)
+        except EngineError as e:
+            ctx.warn(f"Error response from daemon: {e}")
+            failed = True
+    if failed:
+        ctx.warn("Error: failed to start containers: " + ", ".join(p.args))
+        return 1
+    return 0
+
+
+def cmd_attach(ctx: Context, p) -> int:
+    from dockerlab.engine.runtime import streams
+    from dockerlab.engine.runtime.state import attach_path
+    rec = ctx.engine.inspect_container(p.args[0])
+    if not rec["State"]["Running"]:
+        raise CliExit("You cannot attach to a stopped container, start it first", 1)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(str(attach_path(ctx.engine.settings.run_dir, rec["Id"])))
+    streams.send_json_line(sock, {"op": "attach", "stdin": not p.flags.get("no-stdin")})
+    try:
+        status = relay(sock, tty=rec["Config"]["Tty"], stdin=not p.flags.get("no-stdin"))
+    except Detached:
+        return 0
+    finally:
+        sock.close()
+    return int(status.get("StatusCode", 0))
+
+

@@ -1,0 +1,111 @@
+"""The container's first process, from fork to execve.
+
+Runs in the shim's fork, already in the new pid namespace (it is PID 1).
+Order follows runc: namespaces, wait for the shim (cgroup joined, network
+plugged), rootfs and pivot_root, hostname, user and security, execve.
+Any failure is written as JSON to `err_fd` (close-on-exec, so EOF there
+means execve succeeded) and the process exits with Docker's code.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import struct
+import termios
+
+from .. import security   # imported before pivot_root: the host's files vanish after it
+from . import libc
+from .process import ExecError, build_env, find_executable, prepare_cwd, resolve_user
+from .rootfs import build_rootfs
+from .spec import ContainerSpec
+
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def namespace_flags(spec: ContainerSpec) -> int:
+    flags = libc.CLONE_NEWNS | libc.CLONE_NEWUTS | libc.CLONE_NEWIPC
+    if spec.network_mode != "host" and spec.join_netns_pid is None:
+        flags |= libc.CLONE_NEWNET
+    return flags
+
+
+def loopback_up() -> None:
+    """Bring `lo` up in the new network namespace (a plain ioctl, no netlink needed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifr = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(s, SIOCGIFFLAGS, ifr))[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
+
+
+def setup_stdio(tty_slave: str | None, stdio: tuple[int, int, int] | None) -> None:
+    os.setsid()
+    if tty_slave:
+        fd = os.open(tty_slave, os.O_RDWR)
+        fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+        for target in (0, 1, 2):
+            os.dup2(fd, target)
+        if fd > 2:
+            os.close(fd)
+    elif stdio:
+        for target, fd in enumerate(stdio):
+            os.dup2(fd, target)
+
+
+def _security(spec: ContainerSpec) -> security.SecurityOptions:
+    opts = security.SecurityOptions(privileged=spec.privileged, cap_add=list(spec.cap_add),
+                           cap_drop=list(spec.cap_drop), read_only_rootfs=spec.read_only)
+    for item in spec.security_opt:
+        key, _, value = item.partition("=" if "=" in item else ":")
+        if key == "no-new-privileges":
+            opts.no_new_privileges = value in ("", "true")
+        elif key == "seccomp":
+            opts.seccomp = value
+    return opts
+
+
+def run_child(spec: ContainerSpec, sync_w: int, go_r: int, err_fd: int,
+              tty_slave: str | None, stdio: tuple[int, int, int] | None) -> None:
+    """Never returns: execs the container's program or exits with an error code."""
+    code = 125
+    try:
+        if spec.join_netns_pid is not None:
+            with open(f"/proc/{spec.join_netns_pid}/ns/net") as ns:
+                libc.setns(ns.fileno(), libc.CLONE_NEWNET)
+        libc.unshare(namespace_flags(spec))
+        os.write(sync_w, b"u")
+        if os.read(go_r, 1) != b"g":
+            os._exit(125)
+        if namespace_flags(spec) & libc.CLONE_NEWNET:
+            loopback_up()
+        setup_stdio(tty_slave, stdio)
+        if spec.network_mode != "host":
+            libc.sethostname(spec.hostname or spec.id[:12])
+        opts = _security(spec)
+        security.prepare_seccomp(opts)   # needs the profile file: before pivot_root
+        build_rootfs(spec, tty_slave)
+        exec_program(spec, opts)
+    except ExecError as e:
+        code, message = e.code, str(e)
+    except OSError as e:
+        message = str(e)
+    except BaseException as e:  # noqa: BLE001 - reported to the user, never a traceback
+        message = f"{type(e).__name__}: {e}"
+    try:
+        os.write(err_fd, json.dumps({"message": message, "code": code}).encode())
+    finally:
+        os._exit(code)
+
+
+def exec_program(spec: ContainerSpec, opts: security.SecurityOptions) -> None:
+    user = resolve_user(spec.user, spec.group_add)
+    prepare_cwd(spec.cwd)
+    env = build_env(spec.env, user, spec.hostname, spec.tty)
+    if not spec.args:
+        raise ExecError("no command specified", 125)
+    security.protect_paths(opts)
+    security.drop_privileges(opts, user.uid, user.gid, user.groups)
+    exe = find_executable(spec.args[0], env.get("PATH", ""))
+    security.apply_seccomp(opts)
+    os.execve(exe, spec.args, env)

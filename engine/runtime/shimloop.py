@@ -1,0 +1,260 @@
+"""The shim's life: start the container's process, serve it, restart or clean up."""
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import socket
+import threading
+import time
+
+from . import libc, streams
+from .child import run_child
+from .logs import LogWriter, now_rfc3339
+from .shim import LaunchError, ShimRequest
+from .shimio import Client, IOHub
+from .state import StateFile, attach_path, exit_code_of, process_start_time
+
+DRAIN_SECONDS = 2.0
+
+
+class Shim:
+    def __init__(self, req: ShimRequest, report_fd: int, first_client: socket.socket | None):
+        self.req, self.spec = req, req.spec
+        self.dir = req.spec.container_dir
+        self.state = StateFile(self.dir)
+        self.report_fd: int | None = report_fd
+        self.io = IOHub(LogWriter(self.dir / "json.log"), req.spec.tty)
+        if first_client is not None:
+            self.io.add_client(Client(first_client, {"stdin": req.spec.stdin_open}))
+        self.cgroup = None
+        self.pid = 0
+        self.status: int | None = None
+        self.manual_stop = False
+        self.kill_at: float | None = None
+        self.waiters: list[Client] = []
+
+    # -- lifecycle ------------------------------------------------------------
+    def run(self) -> None:
+        libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
+        me = os.getpid()
+        self.state.update(ShimPid=me, ShimStart=process_start_time(me))
+        (self.dir / "shim.pid").write_text(str(me))
+        self._setup_signals()
+        self._listen()
+        from .. import cgroups
+        self.cgroup = cgroups.Cgroup(self.req.settings, self.spec.id)
+        self.cgroup.create(self.req.limits or cgroups.Limits())
+        restarts = self.state.read().get("RestartCount", 0)
+        backoff = 0.1
+        while True:
+            try:
+                self.start_once()
+            except LaunchError as e:
+                self._report({"message": str(e), "code": e.code})
+                self.finish(e.code, error=str(e))
+                return
+            self._report({"pid": self.pid})
+            code = self.serve()
+            oom = self.cgroup.oom_killed()
+            self.record_exit(code, oom)
+            if not self.req.restart.should_restart(code, restarts, self.manual_stop):
+                break
+            restarts += 1
+            self.state.update(Status="restarting", Restarting=True, RestartCount=restarts)
+            self.wait_quietly(backoff)
+            backoff = min(backoff * 2, 60)
+        self.finish(code)
+
+    def _report(self, msg: dict) -> None:
+        if self.report_fd is not None:
+            os.write(self.report_fd, json.dumps(msg).encode() + b"\n")
+            os.close(self.report_fd)
+            self.report_fd = None
+
+    def _setup_signals(self) -> None:
+        self.wake_r, wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        self.io.sel.register(self.wake_r, selectors.EVENT_READ, ("wake", None))
+
+    def _listen(self) -> None:
+        path = attach_path(self.req.settings.run_dir, self.spec.id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen(16)
+        self.io.sel.register(self.server, selectors.EVENT_READ, ("accept", None))
+
+    # -- one run of the container's process -------------------------------------
+    def start_once(self) -> None:
+        from .startup import start_process
+        self.pid, fds = start_process(self.req, self.cgroup)
+        if fds.master is not None:
+            self.io.master_fd = fds.master
+            self.io.add_output(fds.master, "stdout")
+        else:
+            self.io.add_output(fds.stdout, "stdout")
+            self.io.add_output(fds.stderr, "stderr")
+            self.io.stdin_fd = fds.stdin
+        self.status = None
+        self.manual_stop = self.kill_at = None or False
+        self.state.update(Status="running", Running=True, Restarting=False, Paused=False,
+                          Pid=self.pid, ExitCode=0, OOMKilled=False, Error="", StartedAt=now_rfc3339(),
+                          FinishedAt="0001-01-01T00:00:00Z", ManualStop=False,
+                          NetworkSettings=fds.network)
+        if fds.network_ip and self.req.listeners:
+            from ..network import ports
+            threading.Thread(target=ports.serve, args=(self.req.listeners, fds.network_ip),
+                             daemon=True).start()
+
+    def serve(self) -> int:
+        """Select loop until the process has exited and its output is drained."""
+        exited_at = None
+        while True:
+            timeout = 0.5
+            if self.kill_at:
+                timeout = max(0.0, min(timeout, self.kill_at - time.monotonic()))
+            for key, _ in self.io.sel.select(timeout):
+                self.dispatch(*key.data)
+            if self.kill_at and time.monotonic() >= self.kill_at:
+                self.kill_at = None
+                self._signal(signal.SIGKILL)
+            if self.status is not None:
+                exited_at = exited_at or time.monotonic()
+                if not self.io.outputs or time.monotonic() - exited_at > DRAIN_SECONDS:
+                    self.io.drain()
+                    for fd in list(self.io.outputs):
+                        self.io.close_output(fd)
+                    self._close_container_fds()
+                    return exit_code_of(self.status)
+
+    def _close_container_fds(self) -> None:
+        for attr in ("master_fd", "stdin_fd"):
+            fd = getattr(self.io, attr)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                setattr(self.io, attr, None)
+
+    def dispatch(self, kind: str, obj) -> None:
+        if kind == "wake":
+            try:
+                os.read(self.wake_r, 512)
+            except BlockingIOError:
+                pass
+            self.reap()
+        elif kind == "out":
+            self.io.pump_output(obj)
+        elif kind == "accept":
+            self.accept()
+        elif kind == "client":
+            for ctl in self.io.client_input(obj):
+                self.control(ctl, obj)
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == self.pid:
+                self.status = status
+
+    def accept(self) -> None:
+        sock, _ = self.server.accept()
+        sock.settimeout(2)
+        try:
+            header = streams.recv_json_line(sock) or {}
+        except (OSError, ValueError):
+            sock.close()
+            return
+        client = Client(sock, header)
+        if client.op == "attach":
+            self.io.add_client(client)
+        else:
+            self.control(header, client)
+
+    def control(self, ctl: dict, client: Client) -> None:
+        op = ctl.get("op")
+        if op == "stop":
+            self.manual_stop = True
+            self.state.update(ManualStop=True)
+            self._signal(int(ctl.get("signal") or self.req.stop_signal))
+            timeout = ctl.get("timeout", 10)
+            if timeout is not None and timeout >= 0:
+                self.kill_at = time.monotonic() + timeout
+            self._add_waiter(client)
+        elif op == "kill":
+            self.manual_stop = True
+            self.state.update(ManualStop=True)
+            self._signal(int(ctl.get("signal", signal.SIGKILL)))
+            client.send(streams.EXIT, b"{}")
+        elif op == "wait":
+            self._add_waiter(client)
+        elif op == "resize":
+            self.io.resize(ctl)
+
+    def _add_waiter(self, client: Client) -> None:
+        if client not in self.io.clients:
+            self.io.add_client(client)
+        client.op = "wait"
+
+    def _signal(self, sig: int) -> None:
+        if self.pid and self.status is None:
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def wait_quietly(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self.manual_stop:
+            for key, _ in self.io.sel.select(max(0.0, end - time.monotonic())):
+                self.dispatch(*key.data)
+
+    # -- endings ----------------------------------------------------------------
+    def record_exit(self, code: int, oom: bool) -> None:
+        self.state.update(Status="exited", Running=False, Restarting=False, Paused=False, Pid=0,
+                          ExitCode=code, OOMKilled=oom, FinishedAt=now_rfc3339(), NetworkSettings={})
+        self.release_network()
+        self.io.broadcast_exit({"StatusCode": code, "OOMKilled": oom})
+
+    def release_network(self) -> None:
+        if self.req.networks:
+            from ..network import NetworkManager
+            try:
+                NetworkManager(self.req.settings).release(self.spec.id)
+            except Exception as e:  # noqa: BLE001 - logged, cleanup goes on
+                print(f"network release failed: {e}")
+
+    def finish(self, code: int, error: str = "") -> None:
+        self.io.log.close()
+        for c in list(self.io.clients):
+            self.io.drop(c)
+        for s in self.req.listeners:
+            s.close()
+        if self.cgroup is not None:
+            self.cgroup.destroy()
+        if error:
+            self.state.update(Status="created" if code in (126, 127) else "exited", Error=error,
+                              ExitCode=code, Running=False, Pid=0)
+        self.state.update(ShimPid=0, ShimStart=0)
+        for path in (attach_path(self.req.settings.run_dir, self.spec.id), self.dir / "shim.pid"):
+            path.unlink(missing_ok=True)
+        if self.req.auto_remove and self.req.on_removed:
+            self.req.on_removed(self.spec.id)

@@ -1,0 +1,107 @@
+"""Fork the container's first process and bring it to execve, step by step."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from . import libc
+from .child import run_child
+from .shim import LaunchError, ShimRequest
+
+
+@dataclass
+class ProcessFds:
+    master: int | None = None
+    stdout: int | None = None
+    stderr: int | None = None
+    stdin: int | None = None
+    network: dict = field(default_factory=dict)
+    network_ip: str = ""
+
+
+def _keep_only(keep: set[int]) -> None:
+    """Close every inherited fd the child must not hold (sockets, other containers' pipes)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        data = os.read(fd, 4096)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+
+
+def _stdio(spec):
+    """(parent fds, child fds, tty slave path)."""
+    if spec.tty:
+        master, slave = os.openpty()
+        return ProcessFds(master=master), [slave], os.ttyname(slave), None
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    if spec.stdin_open:
+        in_r, in_w = os.pipe()
+    else:
+        in_r, in_w = os.open(os.devnull, os.O_RDONLY), None
+    return (ProcessFds(stdout=out_r, stderr=err_r, stdin=in_w), [out_w, err_w, in_r], None,
+            (in_r, out_w, err_w))
+
+
+def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
+    spec = req.spec
+    fds, child_fds, tty_slave, stdio = _stdio(spec)
+    sync_r, sync_w = os.pipe()
+    go_r, go_w = os.pipe()
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    libc.unshare(libc.CLONE_NEWPID)
+    pid = os.fork()
+    if pid == 0:
+        _keep_only({sync_w, go_r, err_w, *child_fds})
+        run_child(spec, sync_w, go_r, err_w, tty_slave, stdio)
+    libc.setns(own_pidns, libc.CLONE_NEWPID)  # later forks of the shim stay in the host's pid ns
+    os.close(own_pidns)
+    for fd in (sync_w, go_r, err_w, *child_fds):
+        os.close(fd)
+    try:
+        cgroup.add(pid)
+        if os.read(sync_r, 1) == b"u":
+            fds.network, fds.network_ip = _plug_network(req, pid)
+            os.write(go_w, b"g")
+        os.close(go_w)
+        failure = _read_all(err_r)
+    finally:
+        os.close(sync_r)
+        os.close(err_r)
+    if failure:
+        os.waitpid(pid, 0)
+        for fd in (fds.master, fds.stdout, fds.stderr, fds.stdin):
+            if fd is not None:
+                os.close(fd)
+        info = json.loads(failure)
+        raise LaunchError(info["message"], info["code"])
+    return pid, fds
+
+
+def _plug_network(req: ShimRequest, pid: int) -> tuple[dict, str]:
+    """Connect the new netns to its networks; write /etc/hosts with the address."""
+    from .hostsfile import write_hosts
+    spec = req.spec
+    networks, first_ip = {}, ""
+    if req.networks:
+        from ..network import NetworkManager
+        manager = NetworkManager(req.settings)
+        for name, opts in req.networks:
+            ep = manager.connect(spec.id, spec.name, name, pid, **opts)
+            networks[name] = ep
+            first_ip = first_ip or ep.get("IPAddress", "")
+    write_hosts(spec, first_ip)
+    return networks, first_ip

@@ -1,0 +1,96 @@
+"""Everything decided before a start: networks, ports, limits, restart policy."""
+from __future__ import annotations
+
+import signal as signals
+
+from .errors import Conflict
+from .runtime import hostsfile
+from .runtime.shim import RestartPolicy, ShimRequest
+
+DEFAULT_PIDS_LIMIT = 1024   # a fork bomb in a lab cannot take the machine down
+
+
+def limits_of(hc: dict):
+    from . import cgroups
+    return cgroups.Limits(memory=hc.get("Memory") or None, memory_swap=hc.get("MemorySwap") or None,
+                          nano_cpus=hc.get("NanoCpus") or None, cpu_shares=hc.get("CpuShares") or None,
+                          cpuset_cpus=hc.get("CpusetCpus") or None,
+                          pids_limit=hc.get("PidsLimit") if (hc.get("PidsLimit") or 0) > 0 else DEFAULT_PIDS_LIMIT)
+
+
+def network_plan(engine, record: dict, spec) -> list:
+    """[(network name, connect options)] and the resolv.conf text; sets join pid for container:X."""
+    hc = record["HostConfig"]
+    mode = hc.get("NetworkMode") or "bridge"
+    if mode == "none":
+        hostsfile.write_resolv_conf(spec, "# --network none: no name servers\n")
+        return []
+    if mode == "host":
+        hostsfile.write_resolv_conf(spec, open("/etc/resolv.conf").read())
+        return []
+    if mode.startswith("container:"):
+        from .lifecycle import current_state
+        other = engine.resolve(mode.split(":", 1)[1])
+        state = current_state(engine, other)
+        if not state["Running"]:
+            raise Conflict(f"cannot join network of a non running container: {other}")
+        spec.join_netns_pid = state["Pid"]
+        src = engine.containers.path(other)
+        for name in ("hosts", "resolv.conf"):
+            if (src / name).exists():
+                (spec.container_dir / name).write_bytes((src / name).read_bytes())
+        return []
+    if mode == "bridge":
+        engine.networks.ensure_default()
+    endpoints = (record.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+    ep = endpoints.get(mode) or {}
+    opts = {"ip": (ep.get("IPAMConfig") or {}).get("IPv4Address") or None,
+            "aliases": list(ep.get("Aliases") or []),
+            "links": [tuple(link.split(":", 1)) if ":" in link else (link, link) for link in hc.get("Links") or []]}
+    hostsfile.write_resolv_conf(spec, engine.networks.resolv_conf(mode))
+    return [(mode, opts)]
+
+
+def port_specs(record: dict) -> list[str]:
+    hc = record["HostConfig"]
+    specs = []
+    for port, binds in (hc.get("PortBindings") or {}).items():
+        for b in binds or [{}]:
+            ip, host = b.get("HostIp", ""), b.get("HostPort", "")
+            specs.append(f"{ip + ':' if ip else ''}{host}:{port}" if (ip or host) else port)
+    if hc.get("PublishAllPorts"):
+        bound = set(hc.get("PortBindings") or {})
+        specs += [p for p in (record["Config"].get("ExposedPorts") or {}) if p not in bound]
+    return specs
+
+
+def plan_start(engine, record: dict):
+    from .lifecycle import delete_files, parse_signal, spec_of
+    spec = spec_of(engine, record)
+    hc = record["HostConfig"]
+    networks = network_plan(engine, record, spec)
+    extra = [tuple(h.split(":", 1)) for h in hc.get("ExtraHosts") or []]
+    (spec.container_dir / "hosts.extra").write_text("".join(f"{ip}\t{name}\n" for name, ip in extra))
+    listeners = []
+    specs = port_specs(record)
+    if specs:
+        if not networks:
+            raise Conflict("published ports need a bridge network (not --network none/host)")
+        from .network import ports
+        bindings = [b for s in specs for b in ports.parse_publish(s)]
+        listeners = ports.publish(engine.settings, record["Id"], bindings, None)
+        engine.containers.state(record["Id"]).update(Ports=ports.describe(listeners))
+    policy = hc.get("RestartPolicy") or {}
+    cid = record["Id"]
+
+    def on_removed(_cid: str) -> None:
+        delete_files(engine, cid, engine.containers.load(cid) or record, True)
+
+    req = ShimRequest(spec=spec, settings=engine.settings, limits=limits_of(hc),
+                      restart=RestartPolicy(policy.get("Name") or "no", policy.get("MaximumRetryCount") or 0),
+                      auto_remove=bool(hc.get("AutoRemove")),
+                      stop_signal=parse_signal(record["Config"].get("StopSignal"), signals.SIGTERM),
+                      networks=networks, listeners=listeners, on_removed=on_removed)
+    return req, listeners
+
+

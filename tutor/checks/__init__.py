@@ -1,0 +1,1 @@
+"""Checks: what a lab step requires, and their evaluation."""
