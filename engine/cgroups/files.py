@@ -22,7 +22,7 @@ def write(path: Path, value: str | int) -> None:
     """Write `value` to an existing interface file in a single write(2)."""
     data = str(value).encode()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
     except OSError as err:
         raise EngineError(f'failed to write "{value}": open {path}: {err.strerror}') from err
     try:
