@@ -23,12 +23,19 @@ from .v2 import V2Cgroup
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+def parent_path(settings: Settings) -> PurePosixPath:
+    """The root's cgroup parent, relative to each hierarchy's mount."""
+    parent = PurePosixPath(settings.cgroup_parent.strip("/"))
+    if not parent.parts or ".." in parent.parts:
+        raise InvalidArgument(f"invalid cgroup parent {settings.cgroup_parent!r}")
+    return parent
+
+
 def relative_path(settings: Settings, container_id: str) -> PurePosixPath:
     """<cgroup_parent>/<container_id>, refusing names that could leave the parent."""
-    parent = PurePosixPath(settings.cgroup_parent.strip("/"))
-    if not _SAFE_NAME.match(container_id) or not parent.parts or ".." in parent.parts:
+    if not _SAFE_NAME.match(container_id):
         raise InvalidArgument(f"invalid cgroup path for container {container_id!r}")
-    return parent / container_id
+    return parent_path(settings) / container_id
 
 
 class Cgroup:
@@ -89,10 +96,11 @@ class Cgroup:
             files.add_pid(procs, pid)
 
     def path_for_exec(self) -> list[Path]:
-        """The cgroup.procs files an exec'd process must join (write its pid, or 0, to each).
+        """The cgroup.procs files an exec'd process must join (its pid, or 0, in each).
 
-        A forked child can call `files.add_pid(path, 0)` for each of them
-        before exec, so it never runs outside the container's limits.
+        The simplest use is `Cgroup(settings, id).add(0)` in the forked child
+        before it execs, so it never runs outside the container's limits;
+        the raw paths are for code that cannot build a Cgroup at that point.
         """
         return self._impl.procs_files()
 

@@ -6,10 +6,12 @@ container cgroup of this root, whatever version wrote it.
 """
 from __future__ import annotations
 
-from ..errors import EngineError
+import signal
+
+from ..errors import EngineError, InvalidArgument
 from ..settings import Settings
-from . import files
-from .cgroup import Cgroup, relative_path
+from . import tree
+from .cgroup import Cgroup, parent_path
 from .layout import Layout
 
 
@@ -24,10 +26,17 @@ def remove_all(settings: Settings) -> None:
 
 
 def _remove_in(settings: Settings, layout: Layout) -> None:
-    parent_rel = relative_path(settings, "x").parent
+    parent_rel = parent_path(settings)
     parents = list(dict.fromkeys(root / parent_rel for root in layout.roots.values()))
     names = {child.name for p in parents if p.is_dir() for child in p.iterdir() if child.is_dir()}
     for name in sorted(names):
-        Cgroup(settings, name, layout).destroy()
-    for parent in parents:
-        files.rmdir_when_empty(parent)
+        try:
+            Cgroup(settings, name, layout).destroy()
+        except InvalidArgument:
+            pass                                 # not a container id: swept below
+
+    def sweep() -> None:
+        tree.signal_pids(tree.pids_below(parents), signal.SIGKILL)
+
+    sweep()
+    tree.remove(parents, on_retry=sweep)

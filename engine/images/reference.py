@@ -169,9 +169,10 @@ def normalize(text: str) -> Reference:
     return parse(text).with_default_tag()
 
 
-def familiar(text: str) -> str:
+def familiar(text: "str | Reference") -> str:
     """`docker.io/library/alpine` -> `alpine:latest` (the form the store keys on)."""
-    return normalize(text).familiar()
+    ref = text if isinstance(text, Reference) else parse(text)
+    return ref.with_default_tag().familiar()
 
 
 def is_full_id(text: str) -> bool:

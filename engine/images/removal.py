@@ -39,6 +39,23 @@ class DeleteConflict:
         return Conflict(f"conflict: unable to delete {short(self.image_id)} ({forced}) - {self.reason}")
 
 
+def as_user(item: object) -> "ImageUser":
+    """An ImageUser from what a caller has at hand.
+
+    Accepts ImageUser, (id, running) pairs, container records
+    ({"Id", "State": {"Running"}}) and bare ids (taken as stopped).
+    """
+    from .store import ImageUser
+    if isinstance(item, ImageUser):
+        return item
+    if isinstance(item, str):
+        return ImageUser(item, False)
+    if isinstance(item, dict):
+        return ImageUser(item["Id"], bool((item.get("State") or {}).get("Running")))
+    cid, running = item  # type: ignore[misc]
+    return ImageUser(cid, bool(running))
+
+
 def _repo(ref: str) -> str:
     """`alpine:latest` / `alpine@sha256:..` -> `alpine` (familiar repository name)."""
     return normalize(ref).familiar_name
@@ -69,10 +86,9 @@ class Removal:
         self._dirty = False
 
     def users(self, image_id: str) -> list["ImageUser"]:
-        from .store import ImageUser
         if self.users_of is None:
             return []
-        return [u if isinstance(u, ImageUser) else ImageUser(*u) for u in self.users_of(image_id)]
+        return [as_user(u) for u in self.users_of(image_id)]
 
     def run(self, ref: str, force: bool) -> list[str]:
         image_id = self.store.resolve(ref, self.repos)

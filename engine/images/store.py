@@ -67,7 +67,9 @@ class ImageUser(NamedTuple):
     running: bool
 
 
-ContainersUsing = Callable[[str], Iterable["ImageUser | tuple[str, bool]"]]
+# image id -> the containers made from it: ImageUser, (id, running), a container
+# record {"Id", "State": {"Running"}}, or a bare id (taken as a stopped container)
+ContainersUsing = Callable[[str], Iterable["ImageUser | tuple[str, bool] | dict | str"]]
 
 
 def tag_key(text: str) -> str:
@@ -184,7 +186,7 @@ class ImageStore:
         """`docker rmi`: Docker's lines (`Untagged: ...`, `Deleted: sha256:...`).
 
         `containers_using(image_id)` lists the containers made from an image
-        (as ImageUser or (id, running) pairs); it decides Docker's conflicts.
+        (see ContainersUsing); it decides Docker's conflicts.
         """
         from .removal import Removal
         with self.lock():

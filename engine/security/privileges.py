@@ -24,6 +24,7 @@ from .seccomp_profile import is_confined
 from ..runtime import libc
 
 _SYS_ADMIN = 1 << CAPABILITIES["CAP_SYS_ADMIN"]
+PR_SET_DUMPABLE = 4
 
 
 def final_sets(opts: SecurityOptions, uid: int) -> kernelcaps.CapSets:
@@ -45,7 +46,12 @@ def drop_privileges(opts: SecurityOptions, uid: int, gid: int, groups: list[int]
     Order matters: the bounding set can only shrink while CAP_SETPCAP is
     effective (so first); PR_SET_KEEPCAPS keeps the permitted set across
     setresuid() so capset() can then choose exactly what remains.
+    Non-dumpable first: once our capabilities are no more than the
+    container's, its processes could otherwise open /proc/<us>/exe, which is
+    still the host's Python binary (runc's CVE-2019-5736). execve makes the
+    container's program dumpable again.
     """
+    libc.prctl(PR_SET_DUMPABLE, 0)
     allowed = mask_of(capability_names(opts))
     kernelcaps.drop_bounding(allowed)
     kernelcaps.clear_ambient()

@@ -19,14 +19,14 @@ import os
 
 import pyseccomp
 
-from .seccomp_profile import ArgCondition, Program, Rule
+from .seccomp_profile import ArgCondition, Program
 
 _OPS = {"SCMP_CMP_NE": pyseccomp.NE, "SCMP_CMP_LT": pyseccomp.LT, "SCMP_CMP_LE": pyseccomp.LE,
         "SCMP_CMP_EQ": pyseccomp.EQ, "SCMP_CMP_GE": pyseccomp.GE, "SCMP_CMP_GT": pyseccomp.GT,
         "SCMP_CMP_MASKED_EQ": pyseccomp.MASKED_EQ}
 
 # Syscalls newer than libseccomp 2.5.4, by machine: numbers from the kernel's
-# syscall tables (457+ are shared by all architectures since Linux 5.1).
+# syscall tables (from 424 on, every architecture but alpha uses the same numbers).
 _SHARED_NEW = {"statmount": 457, "listmount": 458, "lsm_get_self_attr": 459,
                "lsm_set_self_attr": 460, "lsm_list_modules": 461, "mseal": 462,
                "setxattrat": 463, "getxattrat": 464, "listxattrat": 465, "removexattrat": 466}
@@ -116,7 +116,3 @@ def _condition_groups(args: tuple[ArgCondition, ...]) -> list[list[pyseccomp.Arg
         return [[c] for c in conds]
     return [conds]
 
-
-def rules_for(program: Program, name: str) -> list[Rule]:
-    """The rules of `program` that name syscall `name` (for inspection and tests)."""
-    return [r for r in program.rules if name in r.names]

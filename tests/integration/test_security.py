@@ -422,6 +422,47 @@ def test_execve_and_the_error_pipe_work_under_the_filter():
     assert (code, out) == (0, "still alive\n")
 
 
+def test_container_cannot_reach_the_host_binary_before_exec():
+    """CVE-2019-5736 shape: until execve the child still runs the host's Python."""
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(ready_r)
+            os.close(go_w)
+            private_mounts()
+            contain(SecurityOptions())
+            os.write(ready_w, b"1")
+            os.read(go_r, 1)           # wait, contained but not yet exec'd
+        finally:
+            os._exit(0)
+    os.close(ready_w)
+    os.close(go_r)
+
+    def container_process():
+        private_mounts()
+        contain(SecurityOptions())
+        out = {}
+        for key, call in (("open", lambda: os.close(os.open(f"/proc/{pid}/exe", os.O_RDONLY))),
+                          ("readlink", lambda: os.readlink(f"/proc/{pid}/exe"))):
+            try:
+                call()
+                out[key] = "OK"
+            except OSError as err:
+                out[key] = ename(err.errno)
+        return out
+
+    try:
+        assert select.select([ready_r], [], [], 30)[0] and os.read(ready_r, 1) == b"1"
+        result = in_child(container_process)
+    finally:
+        os.close(go_w)
+        os.close(ready_r)
+        os.waitpid(pid, 0)
+    assert result == {"open": "EACCES", "readlink": "EACCES"}
+
+
 # --- custom and unconfined profiles -------------------------------------------
 
 DENY_GETCWD = json.dumps({

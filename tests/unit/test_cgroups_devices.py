@@ -125,7 +125,8 @@ rule_st = st.builds(
     access=st.sampled_from(["r", "w", "m", "rw", "rm", "wm", "rwm"]),
 )
 request_st = st.tuples(st.sampled_from("bc"), st.sampled_from([1, 5, 10, 11]),
-                       st.sampled_from([0, 3, 9, 11]), st.sampled_from(["r", "w", "m", "rw", "rwm"]))
+                       st.sampled_from([0, 3, 9, 11]),
+                       st.sampled_from(["r", "w", "m", "rw", "rwm"]))
 
 
 @settings(max_examples=300, deadline=None)

@@ -87,8 +87,13 @@ StrList = Annotated[
 """One string or a list of them."""
 
 PublishList = Annotated[StrList, AfterValidator(_check_publish)]
+def _ports_as_text(value: Any) -> Any:
+    items = value if isinstance(value, list) else [value]
+    return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in items]
+
+
 PortList = Annotated[
-    list[str], BeforeValidator(lambda v: [v] if isinstance(v, (str, int)) else v),
+    list[str], BeforeValidator(_ports_as_text),
     AfterValidator(_check_ports),
     WithJsonSchema({"anyOf": [{"type": ["string", "integer"]},
                               {"type": "array", "items": {"type": ["string", "integer"]}}]}),

@@ -41,9 +41,13 @@ def show(value: Any) -> str:
     """A value as the teacher would write it in YAML (strings unquoted)."""
     if isinstance(value, str):
         return value
+    return json.dumps(value, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        value = value.model_dump(exclude_none=True)
-    return json.dumps(value, ensure_ascii=False)
+        return value.model_dump(exclude_none=True)
+    return str(value)
 
 
 def differs(field: str, found: Any, expected: Any) -> str:
@@ -64,15 +68,22 @@ def criteria_text(spec: BaseModel, skip: Iterable[str] = ()) -> str:
     return ", ".join(parts) or "*"
 
 
-def reasons(spec: BaseModel, obj: dict, criteria: dict[str, Criterion]) -> list[str]:
-    """Why `obj` fails the written criteria (empty when it matches)."""
+IDENTITY = {"name", "tag"}  # the object the teacher means: weighs most when choosing the closest
+
+
+def reasons(spec: BaseModel, obj: dict, criteria: dict[str, Criterion]) -> list[tuple[str, str]]:
+    """`(field, why)` for each written criterion `obj` fails (empty: it matches)."""
     found = []
     for name in type(spec).model_fields:
         if name in spec.model_fields_set and name in criteria:
             reason = criteria[name](getattr(spec, name), obj)
             if reason:
-                found.append(reason)
+                found.append((name, reason))
     return found
+
+
+def _distance(failed: list[tuple[str, str]]) -> int:
+    return sum(10 if name in IDENTITY else 1 for name, _reason in failed)
 
 
 def judge(kind: str, spec: BaseModel, objects: list[dict], criteria: dict[str, Criterion],
@@ -95,6 +106,6 @@ def judge(kind: str, spec: BaseModel, objects: list[dict], criteria: dict[str, C
         return True, "", matched
     if not scored:
         return False, _(NONE_AT_ALL[kind]).format(criteria=text), matched
-    why, closest = min(scored, key=lambda pair: len(pair[0]))
+    why, closest = min(scored, key=lambda pair: _distance(pair[0]))
     return False, _(CLOSEST[kind]).format(criteria=text, name=name_of(closest),
-                                          reasons="; ".join(why)), matched
+                                          reasons="; ".join(r for _f, r in why)), matched

@@ -260,10 +260,11 @@ class Check(Strict):
     @model_validator(mode="after")
     def _exactly_one_kind(self) -> "Check":
         given = [k for k in KINDS if self.spec_of(k) is not None]
-        if len(given) != 1:
-            raise rule_error("check_kind", "a check needs exactly one kind among {kinds} "
-                             "(found: {found})", kinds=", ".join(KINDS),
-                             found=", ".join(given) or "-")
+        if not given:
+            raise rule_error("check_kind", "a check needs a kind: {kinds}", kinds=", ".join(KINDS))
+        if len(given) > 1:
+            raise rule_error("check_kind", "a check has exactly one kind (found: {found}); "
+                             "combine several with 'all'", found=", ".join(given))
         return self
 
     def spec_of(self, kind: str) -> Any:

@@ -154,6 +154,8 @@ class Explainer:
         pos = self.doc.key_position(path)
         model = model_at(self.root, path[:-1])
         allowed = field_keys(model) if model else []
+        if model is Check and self._has_kind(path[:-1]):
+            allowed = [k for k in allowed if k not in KINDS]  # one kind only: the rest is "fail"
         guess = suggest(str(key), allowed)
         if model is Check and guess != "fail" and not self._has_kind(path[:-1]):
             if guess:

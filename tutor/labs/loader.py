@@ -44,6 +44,11 @@ def _parse(file: str) -> PositionedYaml | Diagnostic:
         return load_positioned(text)
     except YamlSyntaxError as err:
         pos = err.position
+        if err.context:
+            return Diagnostic(file, pos.line, pos.column,
+                              N_("YAML syntax error: {problem} ({context}, line {line})"),
+                              {"problem": err.problem, "context": err.context,
+                               "line": err.context_line})
         return Diagnostic(file, pos.line, pos.column, N_("YAML syntax error: {problem}"),
                           {"problem": err.problem})
 

@@ -53,10 +53,13 @@ class PositionedYaml:
 class YamlSyntaxError(Exception):
     """The file is not valid YAML; `position` is where the parser stopped."""
 
-    def __init__(self, problem: str, position: Position):
+    def __init__(self, problem: str, position: Position, context: str = "",
+                 context_line: int = 0):
         super().__init__(problem)
         self.problem = problem
         self.position = position
+        self.context = context
+        self.context_line = context_line
 
 
 class _Builder:
@@ -109,7 +112,11 @@ def load_positioned(text: str) -> PositionedYaml:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or str(err)
-        raise YamlSyntaxError(problem, Position.of(mark) if mark else Position(1, 1)) from None
+        position = Position.of(mark) if mark else Position(1, 1)
+        if err.problem and err.context and err.context_mark:
+            raise YamlSyntaxError(problem, position, err.context,
+                                  err.context_mark.line + 1) from None
+        raise YamlSyntaxError(problem, position) from None
     except yaml.YAMLError as err:
         raise YamlSyntaxError(str(err), Position(1, 1)) from None
     finally:

@@ -1,0 +1,103 @@
+"""Requests/second and MB/s through the userland proxy, against a direct connection.
+
+Run as root: `python bench/bench_network.py [requests] [megabytes]`.
+Builds a throw-away state root, one "container" (busybox httpd in a new
+network namespace) on the default bridge, publishes its port 80 on
+127.0.0.1 and measures a bounded number of HTTP requests and one large
+download both ways: host -> container IP directly, and host -> 127.0.0.1 ->
+proxy -> container. Traffic stays on loopback and the lab bridge; everything
+is removed at the end, also on failure.
+"""
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from dockerlab.engine.network import NetworkManager, ports, teardown
+from dockerlab.engine.network.ipam import host_networks
+from dockerlab.engine.settings import Settings
+
+
+def free_subnet() -> str:
+    taken = host_networks()
+    while True:
+        net = ipaddress.ip_network(f"10.{random.randint(200, 250)}.{random.randint(0, 255)}.0/24")
+        if not any(net.overlaps(t) for t in taken):
+            return str(net)
+
+
+def requests_per_second(host: str, port: int, count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("GET", "/index.html")
+        body = conn.getresponse().read()
+        conn.close()
+        assert body.startswith(b"hello"), body[:40]
+    return count / (time.perf_counter() - start)
+
+
+def megabytes_per_second(host: str, port: int, size: int) -> float:
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", "/big.bin")
+    resp, got = conn.getresponse(), 0
+    while chunk := resp.read(1 << 20):
+        got += len(chunk)
+    conn.close()
+    assert got == size, (got, size)
+    return size / (1 << 20) / (time.perf_counter() - start)
+
+
+def main(count: int = 300, megabytes: int = 200) -> None:
+    if os.geteuid() != 0:
+        sys.exit("run as root: the bench builds a bridge and a network namespace")
+    root = Path(tempfile.mkdtemp(prefix="dlabbench-"))
+    www = Path(tempfile.mkdtemp(prefix="dlabbench-www-"))
+    (www / "index.html").write_text("hello from the lab\n")
+    (www / "big.bin").write_bytes(os.urandom(1 << 20) * megabytes)
+    settings = Settings.load(root)
+    settings.subnet = free_subnet()
+    settings.save()
+    httpd, listeners, server = None, [], None
+    try:
+        httpd = subprocess.Popen(["unshare", "-n", "busybox", "httpd", "-f", "-p", "80",
+                                  "-h", str(www)])
+        ep = NetworkManager(settings).connect("b" * 64, "bench", "bridge", httpd.pid)
+        ip = ep["IPAddress"]
+        listeners = ports.publish(settings, "b" * 64, ports.parse_publish("127.0.0.1:0:80"))
+        server = threading.Thread(target=ports.serve, args=(listeners, ip), daemon=True)
+        server.start()
+        port = listeners[0].host_port
+        requests_per_second(ip, 80, 20)                       # warm up (ARP, caches)
+        direct = requests_per_second(ip, 80, count)
+        proxied = requests_per_second("127.0.0.1", port, count)
+        size = (1 << 20) * megabytes
+        d_mb = megabytes_per_second(ip, 80, size)
+        p_mb = megabytes_per_second("127.0.0.1", port, size)
+        print(f"requests/s  direct {direct:8.0f}   proxy {proxied:8.0f}   ratio {proxied / direct:5.0%}")
+        print(f"MB/s        direct {d_mb:8.0f}   proxy {p_mb:8.0f}   ratio {p_mb / d_mb:5.0%}")
+    finally:
+        for l in listeners:
+            l.close()
+        if server is not None:
+            server.join(timeout=10)
+        if httpd is not None:
+            httpd.kill()
+            httpd.wait()
+        teardown(settings)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(www, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))

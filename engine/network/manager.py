@@ -1,0 +1,307 @@
+"""NetworkManager: Docker's network verbs over bridges, veths, IPAM and DNS.
+
+One instance per state root. Every change of a network record happens
+under the root's network lock, including the netlink work of connect and
+disconnect (a few milliseconds), so an endpoint on disk always matches a
+veth on the machine and stale endpoints can be recognised safely.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import re
+import socket
+
+from pyroute2 import IPRoute
+
+from ..errors import Conflict, EngineError, InvalidArgument, NotFound
+from ..settings import Settings
+from . import dnsnames, dnsserver, ipam, ports, render, resolvconf
+from . import links as netlink
+from .store import PREDEFINED, NetworkStore, is_user_defined, lab
+
+log = logging.getLogger("dockerlab.network")
+MAC_RE = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
+BRIDGE_NAME_OPT = "com.docker.network.bridge.name"
+
+
+def endpoint_id(container_id: str, network_id: str) -> str:
+    """Stable per (container, network): a restarted container reuses its veth name."""
+    return hashlib.sha256(f"{container_id}:{network_id}".encode()).hexdigest()
+
+
+def host_veth_name(ep_id: str) -> str:
+    return "dlv" + ep_id[:10]
+
+
+class NetworkManager:
+    """Create, inspect and remove networks; attach containers to them."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = NetworkStore(settings)
+        self.tag = netlink.tag_for(settings)
+        self.notices: list[str] = []   # for people: e.g. which subnet was chosen (fr / en)
+
+    # -- predefined networks ---------------------------------------------
+    def ensure_default(self) -> dict:
+        """The predefined bridge, host and none networks; (re)creates the bridge link."""
+        with self.store.lock():
+            rec = self._ensure_predefined()
+            self._bring_up(rec)
+        return render.inspect(rec)
+
+    def _ensure_predefined(self) -> dict:
+        for name, driver in (("host", "host"), ("none", "null")):
+            if self.store.by_name(name) is None:
+                self.store.save(render.new_record(name, driver, []))
+        rec = self.store.by_name("bridge")
+        if rec is None:
+            with ipam.host_lock():
+                net = self._default_subnet()
+                conf = {"Subnet": str(net), "Gateway": str(net.network_address + 1)}
+                options = {**render.DEFAULT_BRIDGE_OPTIONS, BRIDGE_NAME_OPT: self.settings.bridge}
+                rec = render.new_record("bridge", "bridge", [conf], options=options,
+                                        bridge=self.settings.bridge)
+                self._bring_up(rec)
+            self.store.save(rec)
+        return rec
+
+    def _default_subnet(self) -> ipaddress.IPv4Network:
+        if self.settings.subnet:
+            return ipam.parse_subnet(self.settings.subnet)
+        net = ipam.choose_subnet(ipam.host_networks())
+        self.settings.subnet = str(net)
+        self.settings.save()
+        self.notices.append(
+            f"Réseau « bridge » : sous-réseau {net} choisi (libre sur cette machine) / "
+            f"default bridge network: chose subnet {net} (free on this host)")
+        log.info("default bridge %s uses subnet %s", self.settings.bridge, net)
+        return net
+
+    def _bring_up(self, rec: dict) -> None:
+        if rec["Driver"] != "bridge":
+            return
+        conf = rec["IPAM"]["Config"][0]
+        net = ipaddress.ip_network(conf["Subnet"])
+        netlink.ensure_bridge(lab(rec)["bridge"], conf["Gateway"], net.prefixlen, self.tag)
+
+    # -- network verbs ----------------------------------------------------
+    def create(self, name: str, driver: str = "bridge", subnet: str | None = None,
+               gateway: str | None = None, ip_range: str | None = None, internal: bool = False,
+               labels: dict | None = None, options: dict | None = None) -> dict:
+        """`docker network create`; returns the new network's inspect document."""
+        if name in PREDEFINED:
+            raise Conflict(f"operation is not permitted on predefined {name} network ")
+        _check_driver(driver)
+        conf = ipam.ipam_config(subnet, gateway, ip_range)
+        options = dict(options or {})
+        with self.store.lock():
+            self._ensure_predefined()
+            if self.store.by_name(name) is not None:
+                raise Conflict(f"network with name {name} already exists")
+            used = [c["Subnet"] for r in self.store.all() for c in r["IPAM"]["Config"]]
+            with ipam.host_lock():
+                if conf is None:
+                    net = ipam.choose_subnet([*ipam.host_networks(),
+                                              *(ipaddress.ip_network(u) for u in used)])
+                    conf = {"Subnet": str(net), "Gateway": str(net.network_address + 1)}
+                elif ipam.overlapping(conf["Subnet"], used):
+                    raise Conflict("Pool overlaps with other one on this address space")
+                rec = render.new_record(name, driver, [conf], internal=internal,
+                                        labels=labels, options=options)
+                lab(rec)["bridge"] = _bridge_name(options, rec["Id"])
+                self._bring_up(rec)
+            self.store.save(rec)
+        return render.inspect(rec)
+
+    def list(self) -> list[dict]:
+        """`docker network ls` data: every network, sorted by name."""
+        self._ensure_records()
+        return [render.inspect(r) for r in sorted(self.store.all(), key=lambda r: r["Name"])]
+
+    def get(self, name_or_id: str) -> dict:
+        self._ensure_records()
+        return render.inspect(self.store.find(name_or_id))
+
+    def _ensure_records(self) -> None:
+        if any(self.store.by_name(n) is None for n in PREDEFINED):
+            with self.store.lock():
+                self._ensure_predefined()
+
+    def remove(self, name_or_id: str) -> None:
+        """`docker network rm`: refused for predefined networks and networks in use."""
+        with self.store.lock():
+            rec = self.store.find(name_or_id)
+            if rec["Name"] in PREDEFINED:
+                raise Conflict(f"{rec['Name']} is a pre-defined network and cannot be removed")
+            self._drop_stale(rec)
+            eps = lab(rec)["endpoints"].values()
+            if eps:
+                shown = ", ".join(f'name:"{e["Name"]}" id:"{e["EndpointID"][:12]}"' for e in eps)
+                raise Conflict(f"error while removing network: network {rec['Name']} "
+                               f"has active endpoints ({shown})")
+            netlink.remove_bridge(lab(rec)["bridge"])
+            self.store.delete(rec)
+
+    def prune(self) -> list[str]:
+        """Remove every unused user-defined network; returns their names."""
+        removed = []
+        with self.store.lock():
+            for rec in self.store.all():
+                if rec["Name"] in PREDEFINED:
+                    continue
+                self._drop_stale(rec)
+                if not lab(rec)["endpoints"]:
+                    netlink.remove_bridge(lab(rec)["bridge"])
+                    self.store.delete(rec)
+                    removed.append(rec["Name"])
+        return sorted(removed)
+
+    def _drop_stale(self, rec: dict) -> None:
+        """Forget endpoints whose veth is gone (their container died without release)."""
+        eps = lab(rec)["endpoints"]
+        if not eps:
+            return
+        with IPRoute() as ipr:
+            gone = [cid for cid, e in eps.items() if netlink.index_of(ipr, e["HostVeth"]) is None]
+        for cid in gone:
+            del eps[cid]
+        if gone:
+            self.store.save(rec)
+
+    # -- endpoints ----------------------------------------------------------
+    def connect(self, container_id: str, container_name: str, network: str, pid: int, *,
+                ip: str | None = None, aliases: list[str] = (), mac: str | None = None,
+                links: list[tuple[str, str]] = (), hostname: str | None = None) -> dict:
+        """Attach process `pid`'s network namespace to `network`.
+
+        Returns Docker's NetworkSettings.Networks[<name>] entry. For a
+        user-defined network the embedded DNS starts serving this container
+        in a thread of the calling process (see dnsserver.py): call it from
+        the container's shim.
+        """
+        name = container_name.lstrip("/")
+        with self.store.lock():
+            rec = self._find_for_connect(network)
+            self._drop_stale(rec)
+            ep = self._new_endpoint(rec, container_id, name, ip, aliases, mac, links, hostname)
+            self._bring_up(rec)
+            ep["Ifname"] = self._plumb(rec, ep, pid)
+            lab(rec)["endpoints"][container_id] = ep
+            self.store.save(rec)
+            if is_user_defined(rec):
+                self._start_dns(rec, container_id, pid)
+        return render.endpoint_settings(rec, ep)
+
+    def _find_for_connect(self, network: str) -> dict:
+        if network == "bridge":
+            self._ensure_predefined()
+        rec = self.store.find(network)
+        if rec["Driver"] == "host":
+            raise InvalidArgument("container sharing network namespace with another container "
+                                  "or host cannot be connected to any other network")
+        if rec["Driver"] == "null":
+            raise InvalidArgument("container cannot be connected to multiple networks with one "
+                                  "of the networks in private (none) mode")
+        return rec
+
+    def _new_endpoint(self, rec: dict, container_id: str, name: str, ip: str | None,
+                      aliases, mac: str | None, link_pairs, hostname: str | None) -> dict:
+        eps = lab(rec)["endpoints"]
+        if container_id in eps or any(e["Name"] == name for e in eps.values()):
+            raise Conflict(f"endpoint with name {name} already exists in network {rec['Name']}")
+        user = is_user_defined(rec)
+        if not user and (ip or aliases):
+            raise InvalidArgument("invalid endpoint settings:\n" + (
+                "user-specified IP address is supported on user-defined networks only" if ip
+                else "network-scoped aliases are only supported for user-defined networks"))
+        if mac and not MAC_RE.match(mac):
+            raise InvalidArgument(f"invalid MAC address: {mac}")
+        conf = rec["IPAM"]["Config"][0]
+        addr = ipam.allocate(conf, [e["IPAddress"] for e in eps.values()], ip,
+                             rec["Name"], rec["Id"])
+        ep_id = endpoint_id(container_id, rec["Id"])
+        names = [name, *aliases, container_id[:12], *([hostname] if hostname else [])]
+        return {
+            "Name": name, "EndpointID": ep_id, "IPAddress": addr,
+            "IPPrefixLen": ipaddress.ip_network(conf["Subnet"]).prefixlen,
+            "Gateway": "" if rec["Internal"] else conf["Gateway"],
+            "MacAddress": (mac or ipam.mac_for(addr)).lower(), "StaticIP": ip,
+            "Aliases": list(aliases), "LinkPairs": [list(p) for p in link_pairs],
+            "DNSNames": list(dict.fromkeys(names)) if user else [],
+            "HostVeth": host_veth_name(ep_id),
+        }
+
+    def _plumb(self, rec: dict, ep: dict, pid: int) -> str:
+        try:
+            return netlink.plumb(pid, bridge=lab(rec)["bridge"], host_name=ep["HostVeth"],
+                               ip=ep["IPAddress"], prefixlen=ep["IPPrefixLen"],
+                               mac=ep["MacAddress"], gateway=ep["Gateway"] or None, tag=self.tag)
+        except EngineError:
+            raise
+        except Exception as err:   # netlink or /proc errors, for people
+            raise EngineError(f"failed to set up container networking: {err}") from err
+
+    def _start_dns(self, rec: dict, container_id: str, pid: int) -> None:
+        try:
+            dnsserver.start(self.settings, container_id, pid)
+        except OSError as err:
+            ep = lab(rec)["endpoints"].pop(container_id)
+            netlink.unplumb(ep["HostVeth"])
+            self.store.save(rec)
+            raise EngineError(f"failed to start the embedded DNS server: {err}") from err
+
+    def disconnect(self, container_id: str, network: str) -> None:
+        """`docker network disconnect`: remove the endpoint, its veth and DNS names."""
+        with self.store.lock():
+            rec = self.store.find(network)
+            ep = lab(rec)["endpoints"].pop(container_id, None)
+            if ep is None:
+                raise EngineError(f"container {container_id} is not connected to network "
+                                  f"{rec['Name']}")
+            netlink.unplumb(ep["HostVeth"])
+            self.store.save(rec)
+            still = dnsnames.attachments(self.store.all(), container_id)
+        if not still:
+            dnsserver.stop(self.settings, container_id)
+
+    def release(self, container_id: str) -> None:
+        """The container is gone: free all its endpoints, addresses, names and ports."""
+        with self.store.lock():
+            for rec in self.store.all():
+                ep = lab(rec)["endpoints"].pop(container_id, None)
+                if ep is not None:
+                    netlink.unplumb(ep["HostVeth"])
+                    self.store.save(rec)
+        dnsserver.stop(self.settings, container_id)
+        ports.unregister(self.settings, container_id)
+
+    def resolv_conf(self, network: str) -> str:
+        """Text for the container's /etc/resolv.conf when `network` is its first network."""
+        rec = self.store.find(network) if network != "bridge" else None
+        host = resolvconf.read_host()
+        if rec is not None and is_user_defined(rec):
+            return resolvconf.internal(host)
+        return resolvconf.legacy(host, _host_addresses())
+
+
+def _check_driver(driver: str) -> None:
+    if driver == "bridge":
+        return
+    if driver in ("host", "null"):
+        raise Conflict(f'only one instance of "{driver}" network is allowed')
+    raise NotFound(f"could not find plugin {driver} in v1 plugin registry: plugin not found")
+
+
+def _bridge_name(options: dict, network_id: str) -> str:
+    name = options.get(BRIDGE_NAME_OPT) or f"dlb-{network_id[:11]}"
+    if len(name) > 15 or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise InvalidArgument(f"invalid bridge name {name}: at most 15 letters, digits, '.', '-' or '_'")
+    return name
+
+
+def _host_addresses() -> set[str]:
+    with IPRoute() as ipr:
+        return {a.get("address") for a in ipr.get_addr(family=socket.AF_INET)}
