@@ -143,7 +143,15 @@ class Cgroup:
     # -- accounting ------------------------------------------------------
     def oom_killed(self) -> bool:
         """True once the kernel's OOM killer has killed a process of this cgroup."""
-        return self._impl.exists() and self._impl.oom_kills() > 0
+        return self.oom_kills() > 0
+
+    def oom_kills(self) -> int:
+        """How many processes the OOM killer has killed here since create().
+
+        A shim that restarts the container in the same cgroup compares the
+        count before and after each run, so OOMKilled describes that run only.
+        """
+        return self._impl.oom_kills() if self._impl.exists() else 0
 
     def stats(self) -> dict:
         """cpu_stats / memory_stats / pids_stats in the shape of Docker's stats API."""

@@ -23,6 +23,7 @@ import pytest
 
 from dockerlab.engine import cgroups
 from dockerlab.engine.cgroups import ALLOW_ALL, Cgroup, Layout, Limits
+from dockerlab.engine.cgroups.limits import cpu_weight
 from dockerlab.engine.errors import Conflict, EngineError, InvalidArgument
 from dockerlab.engine.settings import Settings
 
@@ -168,6 +169,7 @@ def test_create_writes_limits(settings, layout):
         assert read("memory.max") == str(64 * MB)
         assert read("memory.swap.max") == str(64 * MB)
         assert read("cpu.max") == "50000 100000"
+        assert read("cpu.weight") == str(cpu_weight(512))
         assert read("cpuset.cpus") == "0"
         assert read("pids.max") == "50"
     for directory in cg.directories():
@@ -196,7 +198,7 @@ def test_memory_hog_is_oom_killed(settings, layout, children):
     hog = "chunks = []\nfor _ in range(256): chunks.append(b'x' * (1 << 20))"
     status = children.wait(children.spawn(cg, PY + [hog]))
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-    assert cg.oom_killed()
+    assert cg.oom_killed() and cg.oom_kills() == 1
 
 
 def test_process_within_limit_is_not_oom_killed(settings, layout, children):
@@ -219,6 +221,7 @@ def test_half_a_cpu(settings, layout, children):
     time.sleep(1.2)
     cores = (cpu_ns(cg) - used0) / ((time.monotonic() - t0) * 1e9)
     assert 0.2 < cores < 0.7, f"{cores:.2f} cores used under --cpus 0.5"
+    assert cg.stats()["cpu_stats"]["throttling_data"]["throttled_periods"] > 0
 
 
 def test_pids_limit_stops_a_fork_loop(settings, layout, children):
