@@ -33,9 +33,10 @@ MEDIA_TYPES = {
     PLAIN: "application/vnd.oci.image.layer.v1.tar",
     GZIP: "application/vnd.oci.image.layer.v1.tar+gzip",
     ZSTD: "application/vnd.oci.image.layer.v1.tar+zstd",
-    # no OCI media type exists for these two; Docker converts them on import
-    BZIP2: "application/vnd.oci.image.layer.v1.tar",
-    XZ: "application/vnd.oci.image.layer.v1.tar",
+    # OCI has no media type for these two (Docker converts them on import): these
+    # descriptive ones tell `save` the blob must be decompressed before export
+    BZIP2: "application/vnd.oci.image.layer.v1.tar+bzip2",
+    XZ: "application/vnd.oci.image.layer.v1.tar+xz",
 }
 
 
@@ -105,7 +106,8 @@ def _zstd_stream(path: Path) -> Iterator[BinaryIO]:
         proc.stderr.close()
         code = proc.wait()
     if code != 0:
-        raise InvalidArgument(f"zstd could not decompress the layer: {err or f'exit status {code}'}")
+        reason = err or f"exit status {code}"
+        raise InvalidArgument(f"zstd could not decompress the layer: {reason}")
 
 
 @contextlib.contextmanager

@@ -333,6 +333,7 @@ class _Packer:
 
     def _directory(self, fd: int, path: str, st: os.stat_result) -> None:
         info = _info(path, tarfile.DIRTYPE, st)
+        _refuse_unexportable(fd, path, "trusted.overlay.redirect", "a renamed directory")
         _read_xattrs(fd, info)
         self.tar.add(info)
         if any(_getxattr(fd, key) == b"y" for key in OPAQUE_XATTRS):
@@ -354,6 +355,7 @@ class _Packer:
         try:
             info = _info(path, tarfile.REGTYPE, st)
             info.size = st.st_size
+            _refuse_unexportable(fd, path, "trusted.overlay.metacopy", "a metadata-only copy")
             _read_xattrs(fd, info)
             with open(fd, "rb", closefd=False) as data:
                 self.tar.add(info, data)
@@ -396,6 +398,17 @@ def _getxattr(fd: int, key: str) -> bytes | None:
         return os.getxattr(fd, key)
     except OSError:
         return None
+
+
+def _refuse_unexportable(fd: int, path: str, key: str, what: str) -> None:
+    """Stop on overlayfs features a layer tar cannot express.
+
+    With `redirect_dir` or `metacopy` on, the upper dir alone does not hold the
+    change; exporting it would silently produce a wrong layer.
+    """
+    if _getxattr(fd, key) is not None:
+        raise LayerError(f"cannot export {json.dumps(path)}: it is {what} in overlayfs "
+                         f"({key}); mount container roots with redirect_dir=off,metacopy=off")
 
 
 def _read_xattrs(fd: int, info: tarfile.TarInfo) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -59,9 +60,12 @@ def chain_id(parent: str | None, diff_id: str) -> str:
     return diff_id if not parent else digest_of(f"{parent} {diff_id}".encode())
 
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def digest_hex(digest: str) -> str:
     algorithm, _, hexpart = digest.partition(":")
-    if algorithm != "sha256" or len(hexpart) != 64 or not all(c in "0123456789abcdef" for c in hexpart):
+    if algorithm != "sha256" or not _HEX64.match(hexpart):
         raise InvalidArgument(f"invalid digest {digest!r}: only sha256 digests are supported")
     return hexpart
 
@@ -103,7 +107,8 @@ class LayerStore:
         self.blobs_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.blobs_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
         hasher, size = hashlib.sha256(), 0
-        ctx = open(src, "rb") if isinstance(src, (str, os.PathLike)) else contextlib.nullcontext(src)
+        is_path = isinstance(src, (str, os.PathLike))
+        ctx = open(src, "rb") if is_path else contextlib.nullcontext(src)
         try:
             with ctx as f, open(tmp, "wb") as out:
                 while chunk := f.read(CHUNK):

@@ -15,7 +15,7 @@ from ..errors import Conflict
 from .reference import is_id_prefix, normalize, quote
 
 if TYPE_CHECKING:
-    from .store import ContainersUsing, Image, ImageStore, ImageUser
+    from .store import ContainersUsing, ImageStore, ImageUser
 
 CHILD, RUNNING, ACTIVE_REF, STOPPED = 1, 2, 4, 8
 HARD = CHILD | RUNNING
@@ -36,7 +36,8 @@ class DeleteConflict:
 
     def error(self) -> Conflict:
         forced = "cannot be forced" if self.hard else "must be forced"
-        return Conflict(f"conflict: unable to delete {short(self.image_id)} ({forced}) - {self.reason}")
+        return Conflict(f"conflict: unable to delete {short(self.image_id)} ({forced}) - "
+                        f"{self.reason}")
 
 
 def as_user(item: object) -> "ImageUser":
@@ -151,15 +152,15 @@ class Removal:
         users = self.users(image_id) if mask & (RUNNING | STOPPED) else []
         running = [u for u in users if u.running]
         if mask & RUNNING and running:
-            return DeleteConflict(image_id, True, True,
-                                  f"image is being used by running container {short(running[0].id)}")
+            return DeleteConflict(image_id, True, True, "image is being used by running "
+                                  f"container {short(running[0].id)}")
         if mask & ACTIVE_REF and self._refs(image_id):
             return DeleteConflict(image_id, False, False,
                                   "image is referenced in multiple repositories")
         stopped = [u for u in users if not u.running]
         if mask & STOPPED and stopped:
-            return DeleteConflict(image_id, False, True,
-                                  f"image is being used by stopped container {short(stopped[0].id)}")
+            return DeleteConflict(image_id, False, True, "image is being used by stopped "
+                                  f"container {short(stopped[0].id)}")
         return None
 
     def _dangling(self, image_id: str) -> bool:

@@ -22,8 +22,10 @@ from ..errors import InvalidArgument, NotFound
 from ..fsutil import atomic_write_json, locked, read_json
 from ..settings import Settings
 from . import oci
+from .inspect import image_history, image_inspect
 from .layerstore import Layer, LayerSource, LayerStore, digest_hex
 from .reference import is_full_id, is_id_prefix, parse
+from .removal import Removal
 
 NO_TAG_TIME = "0001-01-01T00:00:00Z"
 
@@ -188,7 +190,6 @@ class ImageStore:
         `containers_using(image_id)` lists the containers made from an image
         (see ContainersUsing); it decides Docker's conflicts.
         """
-        from .removal import Removal
         with self.lock():
             return Removal(self, containers_using, prune).run(ref, force)
 
@@ -308,12 +309,10 @@ class ImageStore:
 
     def inspect(self, image: Image) -> dict:
         """`docker image inspect` JSON for one image."""
-        from .inspect import image_inspect
         return image_inspect(self, image)
 
     def history(self, image: Image) -> list[dict]:
         """`docker history` as the Engine API returns it, newest first."""
-        from .inspect import image_history
         return image_history(self, image)
 
     # -- files -----------------------------------------------------------------
