@@ -83,7 +83,8 @@ def restart_policy(text: str) -> dict:
     return {"Name": name, "MaximumRetryCount": int(count) if count.isdigit() else 0}
 
 
-def create_body(flags: dict, args: list[str]) -> tuple[dict, str | None]:
+def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> tuple[dict, str | None]:
+    """`given` holds the flags typed: an unset --entrypoint must not clear the image's command."""
     f = lambda k, d=None: flags.get(k, d) if flags.get(k) is not None else d  # noqa: E731
     env = [e for path in f("env-file", []) for e in read_env_file(path)] + expand_env(f("env", []))
     bindings: dict[str, list[dict]] = {}
@@ -117,7 +118,7 @@ def create_body(flags: dict, args: list[str]) -> tuple[dict, str | None]:
         "Hostname": f("hostname", ""), "Labels": labels, "ExposedPorts": exposed or None,
         "HostConfig": hc,
     }
-    if "entrypoint" in flags and flags["entrypoint"] is not None:
+    if "entrypoint" in given:
         body["Entrypoint"] = [flags["entrypoint"]] if flags["entrypoint"] else []
     if f("stop-signal"):
         body["StopSignal"] = f("stop-signal")
@@ -127,4 +128,4 @@ def create_body(flags: dict, args: list[str]) -> tuple[dict, str | None]:
     if aliases or ip:
         body["NetworkingConfig"] = {"EndpointsConfig": {network: {
             "Aliases": aliases, "IPAMConfig": {"IPv4Address": ip} if ip else None}}}
-    return body, f("name")
+    return body, f("name") or None

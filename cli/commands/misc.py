@@ -65,9 +65,8 @@ def cmd_rmi(ctx: Context, p) -> int:
     code = 0
     for ref in p.args:
         try:
-            users = [c["Id"] for c in ctx.engine.list_containers(all=True)]
             for line in ctx.engine.images.remove(ref, force=bool(p.flags.get("force")),
-                                                 containers_using=_users_of(ctx, users)):
+                                                 containers_using=_users_of(ctx)):
                 ctx.print(line)
         except EngineError as e:
             ctx.warn(f"Error response from daemon: {e}")
@@ -75,9 +74,10 @@ def cmd_rmi(ctx: Context, p) -> int:
     return code
 
 
-def _users_of(ctx: Context, ids: list[str]):
+def _users_of(ctx: Context):
+    """Container records using an image: the store tells running from stopped users."""
     containers = ctx.engine.list_containers(all=True)
-    return lambda image_id: [c["Id"] for c in containers if c["Image"] == image_id]
+    return lambda image_id: [c for c in containers if c["Image"] == image_id]
 
 
 def cmd_tag(ctx: Context, p) -> int:

@@ -13,8 +13,8 @@ from ..terminal import Detached, relay
 from .images_pull import ensure_image
 
 
-def create_container(ctx: Context, flags: dict, args: list[str]) -> str:
-    body, name = create_body(flags, args)
+def create_container(ctx: Context, flags: dict, args: list[str], given: set[str] = frozenset()) -> str:
+    body, name = create_body(flags, args, given)
     if body["HostConfig"]["AutoRemove"] and body["HostConfig"]["RestartPolicy"]["Name"] not in ("", "no"):
         raise CliExit("docker: Conflicting options: --restart and --rm", 125)
     ensure_image(ctx, body["Image"])
@@ -22,7 +22,7 @@ def create_container(ctx: Context, flags: dict, args: list[str]) -> str:
 
 
 def cmd_create(ctx: Context, p) -> int:
-    cid = create_container(ctx, p.flags, p.args)
+    cid = create_container(ctx, p.flags, p.args, set(p.given))
     ctx.print(cid)
     return 0
 
@@ -30,7 +30,7 @@ def cmd_create(ctx: Context, p) -> int:
 def cmd_run(ctx: Context, p) -> int:
     flags = p.flags
     detach = bool(flags.get("detach"))
-    cid = create_container(ctx, flags, p.args)
+    cid = create_container(ctx, flags, p.args, set(p.given))
     if detach:
         ctx.engine.start(cid)
         ctx.print(cid)
