@@ -11,6 +11,7 @@ ROOTS = {
     "dockerlab.engine": "engine",
     "dockerlab.tutor": "tutor",
     "dockerlab.cli": "cli",
+    "dockerlab.locales": "locales",
 }
 
 packages = []

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 from dockerlab.cli import units
 
 __all__ = [
-    "UsageError", "FlagError", "ValueKind", "Flag", "FlagSet", "ParseResult",
+    "UsageError", "FlagError", "OptionValueError", "go_quote", "ValueKind", "Flag", "FlagSet", "ParseResult",
     "BOOL", "STRING", "INT", "UINT16", "UINT", "DURATION", "STRINGS", "BYTES",
     "MEMSWAP", "DECIMAL", "FILTER", "MOUNT", "NETWORK", "ULIMIT", "GPUS",
     "LIST", "MAP", "list_of", "map_of", "THROTTLE_BPS", "THROTTLE_IOPS",
@@ -66,6 +66,27 @@ class OptionValueError(ValueError):
 # Value kinds: how one flag converts, accumulates and shows its value.
 # ---------------------------------------------------------------------------
 
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+               "\t": "\\t", "\v": "\\v", '"': '\\"', "\\": "\\\\"}
+
+
+def go_quote(text: str) -> str:
+    """Go's strconv.Quote (the %q of pflag's messages and help defaults)."""
+    out = []
+    for char in text:
+        if char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) < 0x80:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _replace(old: object, new: object) -> object:
     return new
 
@@ -100,7 +121,7 @@ def _show_nonzero(value: object) -> str | None:
 BOOL = ValueKind("bool", units.parse_go_bool, zero=lambda: False,
                  shown=lambda v: "true" if v else None, no_opt_default="true")
 STRING = ValueKind("string", str, zero=lambda: "",
-                   shown=lambda v: f'"{v}"' if v else None)
+                   shown=lambda v: go_quote(str(v)) if v else None)
 INT = ValueKind("int", units.parse_go_int, zero=lambda: 0, shown=_show_nonzero)
 UINT16 = ValueKind("uint16", lambda s: units.parse_go_uint(s, 16), zero=lambda: 0,
                    shown=_show_nonzero)
@@ -118,7 +139,7 @@ def read_csv_record(text: str) -> list[str]:
     """One record of Go's encoding/csv (the syntax of --mount and --network).
 
     Python's csv module accepts what Go rejects, and Docker shows Go's error
-    ("parse error on line 1, column 4: bare \\" in non-quoted field").
+    ("parse error on line 1, column 4: bare \\" in non-quoted-field").
     """
     if text == "" or text == "\n":
         raise OptionValueError("EOF")
@@ -135,7 +156,7 @@ def read_csv_record(text: str) -> list[str]:
             if '"' in value:
                 column = pos + value.index('"') + 1
                 raise OptionValueError(f'parse error on line 1, column {column}: '
-                                  'bare " in non-quoted field')
+                                  'bare " in non-quoted-field')
             pos = end
         fields.append(value)
         if pos >= len(line):
@@ -525,10 +546,12 @@ def _network_field(option: dict, field_text: str) -> None:
         name, sep, item = value.partition("=")
         if not sep or name == "":
             raise OptionValueError("invalid key value pair format in driver options")
-        option.setdefault("DriverOpts", {})[name.strip()] = item.strip()
+        option["DriverOpts"] = {**(option["DriverOpts"] or {}), name.strip(): item.strip()}
     elif key == "gw-priority":
         if not re.fullmatch(r"[+-]?\d+", value):
             raise OptionValueError(f"invalid gw-priority ({value}): invalid syntax")
+        if not -(1 << 63) <= int(value) < 1 << 63:
+            raise OptionValueError(f"invalid gw-priority ({value}): value out of range")
         option["GwPriority"] = int(value)
     else:
         raise OptionValueError("invalid field key " + key)
@@ -765,8 +788,8 @@ class FlagSet:
         try:
             converted = flag.kind.convert(text)
         except ValueError as err:  # UnitError and OptionValueError carry Go's text
-            raise FlagError(f'invalid argument "{text}" for "{flag.display_name()}" '
-                            f"flag: {err}") from None
+            raise FlagError(f"invalid argument {go_quote(text)} for "
+                            f"{go_quote(flag.display_name())} flag: {err}") from None
         first_use = flag.key not in result.given
         base = flag.kind.zero() if first_use and flag.kind.accumulate is _strings_accumulate \
             else result.values.get(flag.key)

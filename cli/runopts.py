@@ -95,6 +95,8 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
     for e in f("expose", []):
         exposed[e if "/" in e else f"{e}/tcp"] = {}
     network = f("network", "") or "default"
+    if isinstance(network, list):   # --network may be repeated; the first one is used at create
+        network = network[0] if network else "default"
     hc = {
         "Binds": list(f("volume", [])) or None, "Mounts": [parse_mount(m) for m in f("mount", [])] or None,
         "PortBindings": bindings, "PublishAllPorts": bool(f("publish-all")), "NetworkMode": network,

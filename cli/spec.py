@@ -77,7 +77,8 @@ class Arity:
         else:
             body = (f"'{path}' requires at least {self.low} and at most {self.high} "
                     f"{_plural(self.high or 0)}")
-        verb = "See" if self.rule == "min" else "Run"
+        # docker 28.2's own wording, typo included ("SRun" for at-most).
+        verb = {"min": "See", "max": "SRun"}.get(self.rule, "Run")
         raise UsageError(f"docker: {body}\n\nUsage:  {use_line}\n\n"
                          f"{verb} '{path} --help' for more information", exit_code=1)
 

@@ -39,13 +39,12 @@ def locale_dir() -> Path:
     if override:
         return Path(override)
     try:
-        from importlib.resources import files
-
-        packaged = Path(str(files("dockerlab.locales")))
-        if packaged.is_dir():
-            return packaged
-    except (ImportError, TypeError, ValueError):
-        pass
+        import dockerlab.locales as packaged  # data-only package: no __init__ needed
+    except ImportError:
+        packaged = None
+    for entry in getattr(packaged, "__path__", []):
+        if Path(entry, DEFAULT_LANGUAGE).is_dir():
+            return Path(entry)
     return Path(__file__).resolve().parent.parent / "locales"
 
 
@@ -124,6 +123,11 @@ def N_(message: str) -> str:
     language in force at display time is the one used.
     """
     return message
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for extraction; `ngettext` picks one later."""
+    return singular, plural
 
 
 class LazyText:

@@ -14,6 +14,8 @@ import ipaddress
 from . import dnswire as w
 from .store import is_user_defined
 
+MAX_ANSWERS = 24
+
 
 def attachments(records: list[dict], container_id: str) -> list[tuple[dict, dict]]:
     """(network, endpoint) for each user-defined network the container is on."""
@@ -94,7 +96,8 @@ def answer(records: list[dict], container_id: str, data: bytes) -> bytes | None:
         return _answer_ptr(records, container_id, q)
     ips = resolve(records, container_id, q.name)
     if ips:
-        answers = [w.a_record(ip) for ip in ips] if q.qtype == w.TYPE_A else []
+        # at most MAX_ANSWERS records keep a reply within 512 bytes (no truncation)
+        answers = [w.a_record(ip) for ip in ips[:MAX_ANSWERS]] if q.qtype == w.TYPE_A else []
         return w.reply(q, w.NOERROR, answers)
     if _is_ours(records, container_id, q.name):
         return w.reply(q, w.NXDOMAIN)

@@ -49,7 +49,7 @@ def host_networks() -> list[Net]:
 
     found: list[Net] = []
     with IPRoute() as ipr:
-        for r in ipr.get_routes(family=socket.AF_INET, table=0):
+        for r in ipr.get_routes(family=socket.AF_INET):     # every table
             if r["dst_len"] and r.get("dst"):
                 found.append(ipaddress.ip_network(f"{r.get('dst')}/{r['dst_len']}", strict=False))
         for a in ipr.get_addr(family=socket.AF_INET):

@@ -13,6 +13,7 @@ import socket
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
+from ..errors import EngineError
 from ..settings import Settings
 from . import firewall, isolation
 from .ipam import random_mac
@@ -34,14 +35,29 @@ def index_of(ipr: IPRoute, ifname: str) -> int | None:
     return found[0] if found else None
 
 
+class ForeignLink(EngineError):
+    """A link name we would use belongs to something else on the host."""
+
+
+def _alias(ipr: IPRoute, idx: int) -> str | None:
+    return ipr.get_links(idx)[0].get("ifalias")
+
+
 def ensure_bridge(name: str, gateway: str, prefixlen: int, tag: str) -> None:
-    """Create (or repair) a lab bridge with its gateway address, up and sealed."""
+    """Create (or repair) a lab bridge with its gateway address, up and sealed.
+
+    An existing interface of that name is used only if it carries our tag:
+    `-o com.docker.network.bridge.name=eth0` must never take over eth0.
+    """
     with IPRoute() as ipr:
         idx = index_of(ipr, name)
         if idx is None:
             ipr.link("add", ifname=name, kind="bridge", address=random_mac())
             idx = index_of(ipr, name)
             ipr.link("set", index=idx, ifalias=tag)
+        elif _alias(ipr, idx) != tag:
+            raise ForeignLink(f"bridge name {name} is already used by an interface "
+                              "that dockerlab did not create")
         have = {(a.get("address"), a["prefixlen"])
                 for a in ipr.get_addr(family=socket.AF_INET, index=idx)}
         if (gateway, prefixlen) not in have:
@@ -51,17 +67,18 @@ def ensure_bridge(name: str, gateway: str, prefixlen: int, tag: str) -> None:
     firewall.allow_bridge(name)
 
 
-def remove_bridge(name: str) -> None:
+def remove_bridge(name: str, tag: str) -> None:
     """Delete a lab bridge, its routing rule and its firewall rule."""
     with IPRoute() as ipr:
-        delete_link(ipr, name)
+        delete_link(ipr, name, tag)
         isolation.unseal(ipr, name)
     firewall.forget_bridge(name)
 
 
-def delete_link(ipr: IPRoute, ifname: str) -> None:
+def delete_link(ipr: IPRoute, ifname: str, tag: str) -> None:
+    """Delete `ifname` if it exists and carries `tag` (never somebody else's link)."""
     idx = index_of(ipr, ifname)
-    if idx is None:
+    if idx is None or _alias(ipr, idx) != tag:
         return
     try:
         ipr.link("del", index=idx)
@@ -89,7 +106,7 @@ def plumb(pid: int, *, bridge: str, host_name: str, ip: str, prefixlen: int, mac
     """
     peer = "dlp" + host_name[3:]
     with IPRoute() as ipr:
-        delete_link(ipr, host_name)             # stale leftover of the same endpoint
+        delete_link(ipr, host_name, tag)        # stale leftover of the same endpoint
         ipr.link("add", ifname=host_name, kind="veth", peer={"ifname": peer, "net_ns_pid": pid})
         h = index_of(ipr, host_name)
         ipr.link("set", index=h, ifalias=tag)
@@ -98,7 +115,7 @@ def plumb(pid: int, *, bridge: str, host_name: str, ip: str, prefixlen: int, mac
         return run_in_netns(pid, lambda: _configure_inside(peer, ip, prefixlen, mac, gateway))
     except BaseException:
         with IPRoute() as ipr:
-            delete_link(ipr, host_name)
+            delete_link(ipr, host_name, tag)
         raise
 
 
@@ -117,7 +134,7 @@ def _configure_inside(peer: str, ip: str, prefixlen: int, mac: str, gateway: str
     return ifname
 
 
-def unplumb(host_name: str) -> None:
+def unplumb(host_name: str, tag: str) -> None:
     """Delete an endpoint's veth pair (its peer and routes vanish with it)."""
     with IPRoute() as ipr:
-        delete_link(ipr, host_name)
+        delete_link(ipr, host_name, tag)

@@ -112,7 +112,11 @@ class NetworkManager:
                 rec = render.new_record(name, driver, [conf], internal=internal,
                                         labels=labels, options=options)
                 lab(rec)["bridge"] = _bridge_name(options, rec["Id"])
-                self._bring_up(rec)
+                try:
+                    self._bring_up(rec)
+                except Exception:
+                    netlink.remove_bridge(lab(rec)["bridge"], self.tag)   # no half-made network
+                    raise
             self.store.save(rec)
         return render.inspect(rec)
 
@@ -142,7 +146,7 @@ class NetworkManager:
                 shown = ", ".join(f'name:"{e["Name"]}" id:"{e["EndpointID"][:12]}"' for e in eps)
                 raise Conflict(f"error while removing network: network {rec['Name']} "
                                f"has active endpoints ({shown})")
-            netlink.remove_bridge(lab(rec)["bridge"])
+            netlink.remove_bridge(lab(rec)["bridge"], self.tag)
             self.store.delete(rec)
 
     def prune(self) -> list[str]:
@@ -154,7 +158,7 @@ class NetworkManager:
                     continue
                 self._drop_stale(rec)
                 if not lab(rec)["endpoints"]:
-                    netlink.remove_bridge(lab(rec)["bridge"])
+                    netlink.remove_bridge(lab(rec)["bridge"], self.tag)
                     self.store.delete(rec)
                     removed.append(rec["Name"])
         return sorted(removed)
@@ -196,6 +200,7 @@ class NetworkManager:
         return render.endpoint_settings(rec, ep)
 
     def _find_for_connect(self, network: str) -> dict:
+        network = "bridge" if network == "default" else network
         if network == "bridge":
             self._ensure_predefined()
         rec = self.store.find(network)
@@ -249,7 +254,7 @@ class NetworkManager:
             dnsserver.start(self.settings, container_id, pid)
         except OSError as err:
             ep = lab(rec)["endpoints"].pop(container_id)
-            netlink.unplumb(ep["HostVeth"])
+            netlink.unplumb(ep["HostVeth"], self.tag)
             self.store.save(rec)
             raise EngineError(f"failed to start the embedded DNS server: {err}") from err
 
@@ -261,7 +266,7 @@ class NetworkManager:
             if ep is None:
                 raise EngineError(f"container {container_id} is not connected to network "
                                   f"{rec['Name']}")
-            netlink.unplumb(ep["HostVeth"])
+            netlink.unplumb(ep["HostVeth"], self.tag)
             self.store.save(rec)
             still = dnsnames.attachments(self.store.all(), container_id)
         if not still:
@@ -273,14 +278,14 @@ class NetworkManager:
             for rec in self.store.all():
                 ep = lab(rec)["endpoints"].pop(container_id, None)
                 if ep is not None:
-                    netlink.unplumb(ep["HostVeth"])
+                    netlink.unplumb(ep["HostVeth"], self.tag)
                     self.store.save(rec)
         dnsserver.stop(self.settings, container_id)
         ports.unregister(self.settings, container_id)
 
     def resolv_conf(self, network: str) -> str:
         """Text for the container's /etc/resolv.conf when `network` is its first network."""
-        rec = self.store.find(network) if network != "bridge" else None
+        rec = self.store.find(network) if network not in ("bridge", "default") else None
         host = resolvconf.read_host()
         if rec is not None and is_user_defined(rec):
             return resolvconf.internal(host)

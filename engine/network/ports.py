@@ -23,7 +23,7 @@ from .portspec import PortBinding, parse_publish
 from .proxy import serve
 
 __all__ = ["PortBinding", "Listener", "PortAllocationError", "parse_publish", "publish",
-           "serve", "port_map", "unregister", "close_all"]
+           "serve", "port_map", "describe", "unregister", "close_all"]
 
 ATTEMPTS = 10   # Docker's retry budget for an ephemeral port free on v4 and v6
 
@@ -33,12 +33,13 @@ class PortAllocationError(EngineError):
 
 
 class _Group:
-    """Wakes a running serve() when one of its listeners is closed."""
+    """Listeners published together: where they relay to, and how to wake serve()."""
 
     def __init__(self) -> None:
         self.r, self.w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self.lock = threading.Lock()
         self.serving = 0
+        self.target = ""        # the container's IP; a restart may change it
 
     def wake(self) -> None:
         try:
@@ -69,7 +70,7 @@ class Listener:
     def fileno(self) -> int:
         return self.sock.fileno()
 
-    def describe(self) -> dict:
+    def handover(self) -> dict:
         """What a shim started with exec needs to `adopt()` the inherited fd."""
         return {"proto": self.proto, "host_ip": self.host_ip, "host_port": self.host_port,
                 "container_port": self.container_port, "fd": self.sock.fileno()}
@@ -271,6 +272,9 @@ def port_map(listeners: list[Listener]) -> dict[str, list[dict]]:
         out.setdefault(f"{l.container_port}/{l.proto}", []).append(
             {"HostIp": l.host_ip, "HostPort": str(l.host_port)})
     return out
+
+
+describe = port_map   # the name the engine uses for NetworkSettings.Ports
 
 
 # -- listeners opened by this process, for teardown -------------------------

@@ -38,9 +38,7 @@ def teardown(settings: Settings) -> None:
     bridges = _our_bridges(settings, tag)
     with IPRoute() as ipr:
         for name, _kind in links.tagged_links(tag):      # veths first, bridges last
-            links.delete_link(ipr, name)
-        for name in bridges:
-            links.delete_link(ipr, name)
+            links.delete_link(ipr, name, tag)
         for name in bridges | _orphan_rule_bridges(ipr):
             isolation.unseal(ipr, name)
     for name in bridges:

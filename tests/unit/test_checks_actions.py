@@ -1,8 +1,7 @@
 """Unit tests of the evaluator for action checks (`command`) and `output`.
 
-Typed commands are parsed with the CLI's parser (`checks_support.
-command_parser()`: the real `dockerlab.cli.spec.parse_docker_command` once
-it exists, a stand-in on the real pflag-style FlagSet until then).
+Typed commands are parsed with the CLI's real parser
+(`dockerlab.cli.spec.parse_docker_command`), as the guided shell does.
 """
 from __future__ import annotations
 

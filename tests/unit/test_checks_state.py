@@ -216,3 +216,24 @@ def test_checks_do_not_change_the_recorded_state(ctx):
                  {"volume": {"name": "data", "file": "backup.txt"}}):
         evaluate(Check.model_validate(spec), ctx)
     assert (ctx.engine.containers, ctx.engine.images) == before
+
+
+def test_unreadable_file_is_a_verdict(ctx, tmp_path, monkeypatch):
+    """An OSError while reading is a failed check with the system's message
+    (simulated: as root, permissions would not stop the read)."""
+    import builtins
+    (tmp_path / "dir.txt").mkdir()
+    assert run(ctx, file={"path": "dir.txt"}).details == "file dir.txt not found"
+    target = tmp_path / "locked.txt"
+    target.write_text("secret")
+    real_open = builtins.open
+
+    def refusing_open(path, *args, **kwargs):
+        if str(path) == str(target):
+            raise PermissionError(13, "Permission denied", str(target))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    result = run(ctx, file={"path": "locked.txt", "contains": "secret"})
+    monkeypatch.undo()
+    assert not result.ok and result.details == f"{target}: Permission denied"

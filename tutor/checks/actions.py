@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dockerlab.cli.flags import UsageError
 from dockerlab.tutor.checks.context import CheckContext, HistoryEntry, Parser
 from dockerlab.tutor.checks.imageref import same_image
 from dockerlab.tutor.checks.matching import show
@@ -38,11 +39,11 @@ def _parse_with_fillers(parse: Parser, argv: list[str]) -> Any:
     value) is what the caller wants to hear about, so it wins over count
     errors.
     """
-    errors: list[Exception] = []
+    errors: list[UsageError] = []
     for extra in range(len(FILLERS) + 1):
         try:
             return parse(argv + list(FILLERS[:extra]))
-        except Exception as err:  # the CLI's UsageError
+        except UsageError as err:
             errors.append(err)
     flag_errors = [e for e in errors if "flag" in str(e).splitlines()[0]]
     raise (flag_errors or errors)[0]
@@ -131,7 +132,7 @@ def parse_entry(parse: Parser, entry: HistoryEntry) -> Any | None:
         return None
     try:
         return parse(list(entry.argv[1:]))
-    except Exception:  # a command Docker refused is not the command asked for
+    except UsageError:  # a command Docker refused is not the command asked for
         return None
 
 

@@ -42,8 +42,9 @@ class HistoryEntry:
 class History:
     """The commands typed in the guided shell, oldest first.
 
-    The shell records every line it runs (`docker ...` and host commands);
-    `mark()`/`since()` let a step look only at what was typed during it.
+    The shell records every line it runs, as argv (`["docker", "run", ...]`,
+    `["curl", "-s", ...]`), with its output and exit code; `mark()` /
+    `since()` let a step look only at what was typed during it.
     """
 
     entries: list[HistoryEntry] = field(default_factory=list)

@@ -1,9 +1,9 @@
 """`evaluate(check, ctx)`: one verdict per check, combinators included.
 
 Each kind has one evaluator `(spec, ctx) -> (ok, details)`. Engine errors
-(a container that vanished, exec in a stopped container) are verdicts, not
-crashes: the student sees "check failed" with Docker's message, and the
-guided shell keeps running.
+(a container that vanished, exec in a stopped container) and unreadable
+files are verdicts, not crashes: the student sees the failed check with
+Docker's (or the system's) message, and the guided shell keeps running.
 """
 from __future__ import annotations
 
@@ -90,8 +90,10 @@ def evaluate(check: Check, ctx: CheckContext) -> CheckResult:
     else:
         try:
             ok, details = EVALUATORS[check.kind](check.spec, ctx)
-        except EngineError as err:
+        except EngineError as err:  # Docker's message, e.g. "Container ... is not running"
             ok, details = False, str(err)
+        except OSError as err:  # a file the check reads is unreadable
+            ok, details = False, f"{err.filename or ''}: {err.strerror or err}".lstrip(": ")
         result = CheckResult(ok, check.kind, None, details)
     if result.ok:
         return CheckResult(True, result.kind, None, "", result.children)

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
+from dockerlab.engine.errors import InvalidArgument
+from dockerlab.tutor.checks.imageref import check_name
 from dockerlab.tutor.checks.rules import rule_error
 from dockerlab.tutor.checks.units import parse_publish, parse_size, port_key
 
@@ -73,6 +75,17 @@ def _check_regex(value: str) -> str:
                          value=value, reason=str(err)) from None
     return value
 
+
+def _check_image(value: str) -> str:
+    try:
+        return check_name(value)
+    except InvalidArgument as err:
+        raise rule_error("image_name", "invalid image name '{value}': {reason}",
+                         value=value, reason=str(err)) from None
+
+
+ImageName = Annotated[str, AfterValidator(_check_image)]
+"""An image reference Docker accepts (`nginx`, `alpine:3.19`, `localhost:5000/x:1`)."""
 
 Words = Annotated[
     list[str], BeforeValidator(_words),

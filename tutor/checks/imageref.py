@@ -1,40 +1,41 @@
 """Compare image names the way Docker resolves them.
 
 A teacher writes `nginx`; the engine may record `nginx`, `nginx:latest` or
-`docker.io/library/nginx:latest`. Checks compare the fully qualified form so
-all of these are the same image. (Only the naming rules matter here, not the
-registry, so this stays a few lines instead of depending on the engine.)
+`docker.io/library/nginx:latest`. Names go through the engine's own
+reference parser (Docker's grammar), so all of these are the same image;
+image IDs (`sha256:...`, possibly shortened) are compared by prefix.
 """
 from __future__ import annotations
 
-DEFAULT_DOMAIN = "docker.io"
+from dockerlab.engine.errors import InvalidArgument
+from dockerlab.engine.images import reference
+
+MIN_ID_PREFIX = 12  # as short as `docker images` shows an ID
 
 
 def normalize(ref: str) -> str:
-    """`alpine` -> `docker.io/library/alpine:latest`; digests are kept."""
-    ref = ref.strip()
-    if ref.startswith("sha256:"):
-        return ref
-    name, _, digest = ref.partition("@")
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        domain, path = first, rest
-    else:
-        domain, path = DEFAULT_DOMAIN, name
-    if domain == DEFAULT_DOMAIN and "/" not in path:
-        path = f"library/{path}"
-    last = path.rsplit("/", 1)[-1]
-    if ":" not in last and not digest:
-        path += ":latest"
-    full = f"{domain}/{path}"
-    return f"{full}@{digest}" if digest else full
+    """`alpine` -> `docker.io/library/alpine:latest` (unparsable names unchanged)."""
+    try:
+        return str(reference.normalize(ref.strip()))
+    except InvalidArgument:
+        return ref.strip()
+
+
+def check_name(ref: str) -> str:
+    """`ref` if Docker accepts it as an image name; InvalidArgument with Docker's message otherwise."""
+    reference.parse(ref.strip())
+    return ref
+
+
+def _id_part(text: str) -> str:
+    return text.removeprefix("sha256:")
 
 
 def same_image(wanted: str, recorded: str) -> bool:
-    """Whether two references name the same image (IDs compared by prefix)."""
+    """Whether two references name the same image."""
     if not wanted or not recorded:
         return False
     if recorded.startswith("sha256:") or wanted.startswith("sha256:"):
-        a, b = wanted.removeprefix("sha256:"), recorded.removeprefix("sha256:")
-        return len(a) >= 12 and len(b) >= 12 and (a.startswith(b) or b.startswith(a))
+        a, b = _id_part(wanted), _id_part(recorded)
+        return min(len(a), len(b)) >= MIN_ID_PREFIX and (a.startswith(b) or b.startswith(a))
     return normalize(wanted) == normalize(recorded)

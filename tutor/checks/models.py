@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dockerlab.tutor.checks.fields import (
-    EnvMatch, ImageBytes, Labels, MemoryBytes, PortList, PublishList, Regex, StrList, Words,
+    EnvMatch, ImageBytes, ImageName, Labels, MemoryBytes, PortList, PublishList, Regex, StrList,
+    Words,
 )
 from dockerlab.tutor.checks.rules import rule_error
 from dockerlab.tutor.i18n import Localized
@@ -52,7 +53,7 @@ class ContainerCheck(Strict):
     """At least one container (or exactly `count`) matches every criterion."""
 
     name: str | None = None
-    image: str | None = None
+    image: ImageName | None = None
     state: ContainerState | None = None
     exit_code: int | None = None
     ports: PortList | None = None
@@ -78,7 +79,7 @@ class ContainerCheck(Strict):
 class ImageCheck(Strict):
     """An image with this tag and configuration exists (or, `exists: false`, none)."""
 
-    tag: str | None = None
+    tag: ImageName | None = None
     exists: bool = True
     cmd: Words | None = None
     entrypoint: Words | None = None
@@ -149,7 +150,7 @@ class CommandCheck(Strict):
 
     path: Words
     flags: dict[str, str | bool | int | float | list[str]] | None = None
-    image: str | None = None
+    image: ImageName | None = None
     args: Words | None = None
     exit_code: int | None = None
 

@@ -51,7 +51,7 @@ class PortMapping:
 
 
 _PORT = re.compile(
-    r"^(?:(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):)?(?P<host>\d*):)?"
+    r"^(?:(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d+\.\d+\.\d+\.\d+|localhost):)?(?P<host>\d*):)?"
     r"(?P<cport>\d+)(?:/(?P<proto>tcp|udp|sctp))?$"
 )
 

@@ -7,7 +7,7 @@ was current still prints in English under `--lang en`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from dockerlab.tutor.i18n import _, ngettext
 
@@ -63,3 +63,10 @@ class LabError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(d.render() for d in self.errors)
+
+
+class Report(Protocol):
+    """How a document rule reports a problem at a document path (`("steps", 0, "id")`)."""
+
+    def __call__(self, where: tuple[Any, ...], msgid: str, severity: Severity = "error",
+                 **args: Any) -> None: ...

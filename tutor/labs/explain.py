@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from dockerlab.tutor.checks.models import KINDS, Check
 from dockerlab.tutor.checks.rules import suggest
-from dockerlab.tutor.i18n import N_, LazyText, Localized
+from dockerlab.tutor.i18n import N_, NP_, LazyText, Localized
 from dockerlab.tutor.labs.diagnostics import Diagnostic
 from dockerlab.tutor.labs.modelpath import field_keys, model_at
 from dockerlab.tutor.labs.yamlpos import Path, Position, PositionedYaml
@@ -131,15 +131,19 @@ class Explainer:
             return self._unknown_key(path)
         if kind == "literal_error":
             return self._at(pos, N_("invalid value {value}: expected one of {expected}"),
-                            value=repr(err["input"]), expected=ctx.get("expected", ""))
+                            value=repr(err["input"]),
+                            expected=str(ctx.get("expected", "")).replace(" or ", ", "))
         if kind in BOUNDS:
             key, msgid = BOUNDS[kind]
-            return self._at(pos, msgid, limit=ctx.get(key))
+            limit = ctx.get(key)
+            if isinstance(limit, float) and limit.is_integer():
+                limit = int(limit)
+            return self._at(pos, msgid, limit=limit)
         if kind == "too_short":
             count = ctx.get("min_length", 1)
-            return Diagnostic(self.file, pos.line, pos.column, N_("needs at least {count} item"),
-                              {"count": count}, plural=N_("needs at least {count} items"),
-                              count=count)
+            singular, plural = NP_("needs at least {count} item", "needs at least {count} items")
+            return Diagnostic(self.file, pos.line, pos.column, singular, {"count": count},
+                              plural=plural, count=count)
         if kind == "string_pattern_mismatch":
             return self._at(pos, N_("invalid identifier '{value}': use lower-case letters, "
                                     "digits, '.', '-' and '_', starting with a letter or a "
@@ -154,10 +158,12 @@ class Explainer:
         pos = self.doc.key_position(path)
         model = model_at(self.root, path[:-1])
         allowed = field_keys(model) if model else []
-        if model is Check and self._has_kind(path[:-1]):
-            allowed = [k for k in allowed if k not in KINDS]  # one kind only: the rest is "fail"
+        in_check = model is Check
+        has_kind = in_check and self._has_kind(path[:-1])
+        if has_kind:  # a check has one kind: another key can only be a misspelt "fail"
+            allowed = [k for k in allowed if k not in KINDS]
         guess = suggest(str(key), allowed)
-        if model is Check and guess != "fail" and not self._has_kind(path[:-1]):
+        if in_check and not has_kind and guess != "fail":
             if guess:
                 return self._at(pos, N_("unknown check kind '{key}' (did you mean '{suggestion}'?)"),
                                 key=key, suggestion=guess)

@@ -1,26 +1,23 @@
 """Rules a single pydantic model cannot see: they span the whole document.
 
-They run once the document is valid. Duplicate ids, quiz checks naming a quiz that does not exist, texts lacking
-their English version. Each rule is a function `(document, report)`;
-`GENERIC_RULES` hold for every file of the schema family (labs, exams),
-`LAB_RULES` only for labs.
+They run once the document is otherwise valid: duplicate ids, quiz checks
+naming no quiz, texts lacking English, docker commands the CLI refuses
+(see `dockerlint`). Each rule is a function `(document, positions,
+report)`; `GENERIC_RULES` hold for every file of the schema family (labs,
+exams), `LAB_RULES` only for labs.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from dockerlab.tutor.checks.models import Check
 from dockerlab.tutor.checks.rules import suggest
 from dockerlab.tutor.i18n import N_, Localized
-from dockerlab.tutor.labs.diagnostics import Severity
+from dockerlab.tutor.labs.diagnostics import Report
+from dockerlab.tutor.labs.dockerlint import command_checks_parse, docker_lines_parse
 from dockerlab.tutor.labs.schema import Lab
 from dockerlab.tutor.labs.walk import walk
 from dockerlab.tutor.labs.yamlpos import Path, PositionedYaml
-
-
-class Report(Protocol):
-    def __call__(self, path: Path, msgid: str, severity: Severity = "error",
-                 **args: Any) -> None: ...
 
 
 Rule = Callable[[Any, PositionedYaml, Report], None]
@@ -77,4 +74,5 @@ def steps_without_checks(lab: Lab, doc: PositionedYaml, report: Report) -> None:
 
 
 GENERIC_RULES: list[Rule] = [missing_english]
-LAB_RULES: list[Rule] = [unique_ids, quiz_references, steps_without_checks]
+LAB_RULES: list[Rule] = [unique_ids, quiz_references, steps_without_checks,
+                         command_checks_parse, docker_lines_parse]

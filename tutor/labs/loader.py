@@ -74,8 +74,8 @@ def read_document(file: str | FsPath, model: type[M],
         return None, sorted(found + Explainer(file, doc, model).diagnostics(err),
                             key=lambda d: d.sort_key)
 
-    def report(path: Path, msgid: str, severity: Severity = "error", **args: Any) -> None:
-        pos = doc.value_position(path)
+    def report(where: Path, msgid: str, severity: Severity = "error", **args: Any) -> None:
+        pos = doc.value_position(where)
         found.append(Diagnostic(file, pos.line, pos.column, msgid, args, severity))
 
     for rule in [*GENERIC_RULES, *rules]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic import ValidationInfo, WithJsonSchema, field_validator, model_validator
 
+from dockerlab.tutor.checks.fields import ImageName
 from dockerlab.tutor.checks.models import Check, Strict
 from dockerlab.tutor.checks.rules import rule_error
 from dockerlab.tutor.i18n import Localized
@@ -41,11 +42,11 @@ class SetupAction(Strict):
 
 
 def _answer_list(value: Any) -> Any:
-    return [value] if isinstance(value, int) and not isinstance(value, bool) else value
+    return value if isinstance(value, list) else [value]
 
 
 Answer = Annotated[
-    list[int], BeforeValidator(_answer_list),
+    list[StrictInt], BeforeValidator(_answer_list),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1},
                               {"type": "array", "items": {"type": "integer", "minimum": 1}}]}),
 ]
@@ -122,7 +123,7 @@ class Lab(Strict):
     id: Identifier
     title: Localized
     description: Localized | None = None
-    images: list[str] = []
+    images: list[ImageName] = []
     steps: list[Step] = Field(min_length=1)
 
     def step(self, step_id: str) -> Step:
