@@ -21,12 +21,13 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from dockerlab.cli import units
 
 __all__ = [
-    "UsageError", "FlagError", "OptionValueError", "go_quote", "ValueKind", "Flag", "FlagSet", "ParseResult",
+    "UsageError", "FlagError", "OptionValueError", "go_quote", "ValueKind", "Flag",
+    "FlagSet", "ParseResult",
     "BOOL", "STRING", "INT", "UINT16", "UINT", "DURATION", "STRINGS", "BYTES",
     "MEMSWAP", "DECIMAL", "FILTER", "MOUNT", "NETWORK", "ULIMIT", "GPUS",
     "LIST", "MAP", "list_of", "map_of", "THROTTLE_BPS", "THROTTLE_IOPS",
@@ -92,7 +93,7 @@ def _replace(old: object, new: object) -> object:
 
 
 def _append(old: object, new: object) -> object:
-    return [*(old or []), new]  # type: ignore[misc]
+    return [*(old or []), new]
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ UINT16 = ValueKind("uint16", lambda s: units.parse_go_uint(s, 16), zero=lambda: 
 UINT = ValueKind("uint", units.parse_go_uint, zero=lambda: 0, shown=_show_nonzero)
 DURATION = ValueKind(
     "duration", units.parse_duration, zero=lambda: 0,
-    shown=lambda v: units.format_duration(v) if v else None)  # type: ignore[arg-type]
+    shown=lambda v: units.format_duration(v) if v else None)
 BYTES = ValueKind("bytes", units.ram_in_bytes, zero=lambda: 0)
 MEMSWAP = ValueKind("bytes", lambda s: -1 if s == "-1" else units.ram_in_bytes(s),
                     zero=lambda: 0)
@@ -184,7 +185,7 @@ def _csv_quoted(line: str, pos: int) -> tuple[str, int]:
 
 
 def _strings_accumulate(old: object, new: object) -> object:
-    return [*(old or []), *new]  # type: ignore[misc]
+    return [*(old or []), *new]
 
 
 # pflag's stringSlice: each use is CSV; the first use replaces the default.
@@ -204,13 +205,18 @@ LIST = list_of()
 
 def _map_accumulate(old: object, new: object) -> object:
     key, _, value = str(new).partition("=")
-    return {**(old or {}), key: value}  # type: ignore[dict-item]
+    return {**(old or {}), key: value}
+
+
+def _show_map(value: Any) -> str:
+    """Go's %v of a map[string]string: `map[a:1 b:2]` (help defaults)."""
+    return "map[" + " ".join(f"{k}:{v}" for k, v in sorted(value.items())) + "]"
 
 
 def map_of(validator: Callable[[str], str] | None = None) -> ValueKind:
     """docker/cli's MapOpts: repeated `key=value`, kept as a dict."""
     return ValueKind("map", validator or str, accumulate=_map_accumulate, zero=dict,
-                     shown=lambda v: "map[" + " ".join(f"{k}:{x}" for k, x in sorted(v.items())) + "]")  # type: ignore[union-attr]
+                     shown=_show_map)
 
 
 MAP = map_of()
@@ -226,9 +232,9 @@ def _filter_convert(text: str) -> tuple[str, str] | None:
 
 
 def _filter_accumulate(old: object, new: object) -> object:
-    filters = {k: list(v) for k, v in (old or {}).items()}  # type: ignore[union-attr]
+    filters = {k: list(v) for k, v in (old or {}).items()}
     if new is not None:
-        name, value = new  # type: ignore[misc]
+        name, value = new
         values = filters.setdefault(name, [])
         if value not in values:
             values.append(value)
@@ -610,15 +616,19 @@ def parse_ulimit(text: str) -> dict:
 
 
 def _ulimit_accumulate(old: object, new: object) -> object:
-    kept = [u for u in (old or []) if u["Name"] != new["Name"]]  # type: ignore[index,union-attr]
-    return sorted([*kept, new], key=lambda u: u["Name"])  # type: ignore[index]
+    kept = [u for u in (old or []) if u["Name"] != new["Name"]]
+    return sorted([*kept, new], key=lambda u: u["Name"])
 
 
 MOUNT = ValueKind("mount", parse_mount, accumulate=_append, zero=list)
 NETWORK = ValueKind("network", parse_network, accumulate=_append, zero=list)
+def _show_ulimits(value: Any) -> str:
+    """UlimitOpt.String(): `[nofile=1024:2048]` (help defaults)."""
+    return "[" + " ".join(f"{u['Name']}={u['Soft']}:{u['Hard']}" for u in value) + "]"
+
+
 ULIMIT = ValueKind("ulimit", parse_ulimit, accumulate=_ulimit_accumulate, zero=list,
-                   shown=lambda v: "[" + " ".join(
-                       f"{u['Name']}={u['Soft']}:{u['Hard']}" for u in v) + "]")  # type: ignore[union-attr,index]
+                   shown=_show_ulimits)
 # --gpus: dockerlab has no GPUs; the request is kept as typed.
 GPUS = ValueKind("gpu-request", str, accumulate=_append, zero=list)
 

@@ -124,7 +124,7 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
         body["Entrypoint"] = [flags["entrypoint"]] if flags["entrypoint"] else []
     if f("stop-signal"):
         body["StopSignal"] = f("stop-signal")
-    if f("stop-timeout") is not None:
+    if "stop-timeout" in given:
         body["StopTimeout"] = int(f("stop-timeout"))
     aliases, ip = list(f("network-alias", [])), f("ip")
     if aliases or ip:

@@ -18,7 +18,6 @@ all give ("container", "ls"); `docker rmi` gives ("image", "rm").
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -433,7 +432,8 @@ CONTAINER_OPTIONS: tuple[Flag, ...] = (
     f("add-host", list_of(validate_extra_host), "Add a custom host-to-IP mapping (host:ip)"),
     f("annotation", MAP, "Add an annotation to the container (passed through to the OCI runtime)"),
     f("attach", list_of(validate_attach), "Attach to STDIN, STDOUT or STDERR", "a"),
-    f("blkio-weight", UINT16, "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)"),
+    f("blkio-weight", UINT16, "Block IO (relative weight), between 10 and 1000, or 0 to "
+      "disable (default 0)"),
     f("blkio-weight-device", WEIGHT_DEVICE, "Block IO weight (relative device weight)"),
     f("cap-add", LIST, "Add Linux capabilities"),
     f("cap-drop", LIST, "Drop Linux capabilities"),
@@ -455,7 +455,8 @@ CONTAINER_OPTIONS: tuple[Flag, ...] = (
     f("cpuset-cpus", STRING, "CPUs in which to allow execution (0-3, 0,1)"),
     f("cpuset-mems", STRING, "MEMs in which to allow execution (0-3, 0,1)"),
     f("device", LIST, "Add a host device to the container"),
-    f("device-cgroup-rule", list_of(validate_device_cgroup_rule), "Add a rule to the cgroup allowed devices list"),
+    f("device-cgroup-rule", list_of(validate_device_cgroup_rule),
+      "Add a rule to the cgroup allowed devices list"),
     f("device-read-bps", THROTTLE_BPS, "Limit read rate (bytes per second) from a device"),
     f("device-read-iops", THROTTLE_IOPS, "Limit read rate (IO per second) from a device"),
     f("device-write-bps", THROTTLE_BPS, "Limit write rate (bytes per second) to a device"),
@@ -474,8 +475,10 @@ CONTAINER_OPTIONS: tuple[Flag, ...] = (
     f("health-cmd", STRING, "Command to run to check health"),
     f("health-interval", DURATION, "Time between running the check (ms|s|m|h) (default 0s)"),
     f("health-retries", INT, "Consecutive failures needed to report unhealthy"),
-    f("health-start-interval", DURATION, "Time between running the check during the start period (ms|s|m|h) (default 0s)"),
-    f("health-start-period", DURATION, "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)"),
+    f("health-start-interval", DURATION, "Time between running the check during the start "
+      "period (ms|s|m|h) (default 0s)"),
+    f("health-start-period", DURATION, "Start period for the container to initialize before "
+      "starting health-retries countdown (ms|s|m|h) (default 0s)"),
     f("health-timeout", DURATION, "Maximum time to allow one check to run (ms|s|m|h) (default 0s)"),
     f("hostname", STRING, "Container host name", "h"),
     f("init", BOOL, "Run an init inside the container that forwards signals and reaps processes"),
@@ -496,7 +499,8 @@ CONTAINER_OPTIONS: tuple[Flag, ...] = (
     f("mac-address", STRING, "Container MAC address (e.g., 92:d0:c6:0a:29:33)"),
     f("memory", BYTES, "Memory limit", "m"),
     f("memory-reservation", BYTES, "Memory soft limit"),
-    f("memory-swap", MEMSWAP, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
+    f("memory-swap", MEMSWAP,
+      "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
     f("memory-swappiness", INT, "Tune container memory swappiness (0 to 100)", default=-1),
     f("mount", MOUNT, "Attach a filesystem mount to the container"),
     f("net", NETWORK, "Connect a container to a network", hidden=True, dest="network"),
@@ -514,7 +518,8 @@ CONTAINER_OPTIONS: tuple[Flag, ...] = (
     f("publish-all", BOOL, "Publish all exposed ports to random ports", "P"),
     f("read-only", BOOL, "Mount the container's root filesystem as read only"),
     f("restart", STRING, "Restart policy to apply when a container exits", default="no"),
-    f("rm", BOOL, "Automatically remove the container and its associated anonymous volumes when it exits"),
+    f("rm", BOOL, "Automatically remove the container and its associated anonymous volumes "
+      "when it exits"),
     f("runtime", STRING, "Runtime to use for this container"),
     f("security-opt", LIST, "Security Options"),
     f("shm-size", BYTES, "Size of /dev/shm"),
@@ -761,7 +766,8 @@ BUILD = Command(
         f("isolation", STRING, "Container isolation technology"),
         f("label", list_of(validate_label), "Set metadata for an image"),
         f("memory", BYTES, "Memory limit", "m"),
-        f("memory-swap", MEMSWAP, "Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
+        f("memory-swap", MEMSWAP,
+          "Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
         f("network", STRING, "Set the networking mode for the RUN instructions during build",
           default="default"),
         f("no-cache", BOOL, "Do not use cache when building the image"),

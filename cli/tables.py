@@ -16,6 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from dockerlab.cli import units
 from dockerlab.cli.flags import go_quote
@@ -186,7 +187,7 @@ class _Row:
             return getattr(self, name)
         raise TemplateExecutionError(f"can't evaluate field {name} in type {self.GO_TYPE}")
 
-    def __go_json__(self) -> Mapping[str, object]:
+    def __go_json__(self) -> Mapping[str, Any]:
         return {name: getattr(self, name)() for name in sorted(self.FIELDS)}
 
 
@@ -221,10 +222,10 @@ def _join_host_port(host: str, port: int | str) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _port_key(port: Mapping[str, object]) -> tuple:
+def _port_key(port: Mapping[str, Any]) -> tuple:
     """formatter.comparePorts: private port, IP (as text), public port, type."""
-    return (int(port.get("PrivatePort", 0)), str(port.get("IP", "") or ""),  # type: ignore[call-overload]
-            int(port.get("PublicPort", 0) or 0), str(port.get("Type", "")))  # type: ignore[call-overload]
+    return (int(port.get("PrivatePort", 0)), str(port.get("IP", "") or ""),
+            int(port.get("PublicPort", 0) or 0), str(port.get("Type", "")))
 
 
 def _port_group(key: str, first: int, last: int) -> str:
@@ -235,7 +236,7 @@ def _port_group(key: str, first: int, last: int) -> str:
     return f"{group}/{kind}"
 
 
-def display_ports(ports: Sequence[Mapping[str, object]]) -> str:
+def display_ports(ports: Sequence[Mapping[str, Any]]) -> str:
     """formatter.DisplayablePorts: "0.0.0.0:8080->80/tcp, 443/tcp".
 
     Consecutive ports with the same address and protocol collapse into
@@ -294,7 +295,7 @@ class ContainerRow(_Row):
               "Names", "Networks", "Platform", "Ports", "RunningFor", "Size", "State",
               "Status")
 
-    def __init__(self, summary: Mapping[str, object], trunc: bool = True,
+    def __init__(self, summary: Mapping[str, Any], trunc: bool = True,
                  now: datetime | None = None):
         self.c, self.trunc, self.now = summary, trunc, now
 
@@ -303,7 +304,7 @@ class ContainerRow(_Row):
         return truncate_id(identifier) if self.trunc else identifier
 
     def Names(self) -> str:
-        names = [str(n)[1:] for n in self.c.get("Names") or []]  # type: ignore[union-attr]
+        names = [str(n)[1:] for n in self.c.get("Names") or []]
         if self.trunc:
             names = next(([n] for n in names if "/" not in n), names)
         return ",".join(names)
@@ -321,13 +322,13 @@ class ContainerRow(_Row):
         return go_quote(ellipsis(command, 20) if self.trunc else command)
 
     def CreatedAt(self) -> str:
-        return units.go_time_string(int(self.c.get("Created", 0)))  # type: ignore[arg-type]
+        return units.go_time_string(int(self.c.get("Created", 0)))
 
     def RunningFor(self) -> str:
-        return units.created_ago(int(self.c.get("Created", 0)), self.now)  # type: ignore[arg-type]
+        return units.created_ago(int(self.c.get("Created", 0)), self.now)
 
     def Ports(self) -> str:
-        return display_ports(self.c.get("Ports") or [])  # type: ignore[arg-type]
+        return display_ports(self.c.get("Ports") or [])
 
     def State(self) -> str:
         return str(self.c.get("State", ""))
@@ -336,36 +337,36 @@ class ContainerRow(_Row):
         return str(self.c.get("Status", ""))
 
     def Size(self) -> str:
-        rw = units.human_size(int(self.c.get("SizeRw", 0) or 0))  # type: ignore[arg-type]
-        root = int(self.c.get("SizeRootFs", 0) or 0)  # type: ignore[arg-type]
+        rw = units.human_size(int(self.c.get("SizeRw", 0) or 0))
+        root = int(self.c.get("SizeRootFs", 0) or 0)
         return f"{rw} (virtual {units.human_size(root)})" if root > 0 else rw
 
     def Labels(self) -> str:
-        return _labels_text(self.c.get("Labels"))  # type: ignore[arg-type]
+        return _labels_text(self.c.get("Labels"))
 
     def Label(self, name: str) -> str:
-        return str((self.c.get("Labels") or {}).get(name, ""))  # type: ignore[union-attr]
+        return str((self.c.get("Labels") or {}).get(name, ""))
 
     def Mounts(self) -> str:
         names = []
-        for mount in self.c.get("Mounts") or []:  # type: ignore[union-attr]
+        for mount in self.c.get("Mounts") or []:
             name = mount.get("Name") or mount.get("Source", "")
             names.append(ellipsis(name, 15) if self.trunc else name)
         return ",".join(names)
 
     def LocalVolumes(self) -> str:
         mounts = self.c.get("Mounts") or []
-        return str(sum(1 for m in mounts if m.get("Driver") == "local"))  # type: ignore[union-attr]
+        return str(sum(1 for m in mounts if m.get("Driver") == "local"))
 
     def Networks(self) -> str:
         settings = self.c.get("NetworkSettings") or {}
-        return ",".join((settings.get("Networks") or {}).keys())  # type: ignore[union-attr]
+        return ",".join((settings.get("Networks") or {}).keys())
 
     def Platform(self) -> None:
         return None
 
 
-def render_containers(summaries: Sequence[Mapping[str, object]], fmt: str = "", *,
+def render_containers(summaries: Sequence[Mapping[str, Any]], fmt: str = "", *,
                       quiet: bool = False, size: bool = False, trunc: bool = True,
                       now: datetime | None = None) -> str:
     """What `docker ps` prints for these container summaries."""
@@ -428,7 +429,7 @@ class ImageRow(_Row):
     FIELDS = ("Containers", "CreatedAt", "CreatedSince", "Digest", "ID", "Repository",
               "SharedSize", "Size", "Tag", "UniqueSize", "VirtualSize")
 
-    def __init__(self, summary: Mapping[str, object], repo: str, tag: str, digest: str,
+    def __init__(self, summary: Mapping[str, Any], repo: str, tag: str, digest: str,
                  trunc: bool = True, now: datetime | None = None):
         self.i, self.repo, self.tag, self.digest = summary, repo, tag, digest
         self.trunc, self.now = trunc, now
@@ -447,34 +448,35 @@ class ImageRow(_Row):
         return self.digest
 
     def CreatedSince(self) -> str:
-        return units.created_ago(int(self.i.get("Created", 0)), self.now)  # type: ignore[arg-type]
+        return units.created_ago(int(self.i.get("Created", 0)), self.now)
 
     def CreatedAt(self) -> str:
-        return units.go_time_string(int(self.i.get("Created", 0)))  # type: ignore[arg-type]
+        return units.go_time_string(int(self.i.get("Created", 0)))
 
     def Size(self) -> str:
-        return units.human_size(int(self.i.get("Size", 0)))  # type: ignore[arg-type]
+        return units.human_size(int(self.i.get("Size", 0)))
 
     VirtualSize = Size
 
     def Containers(self) -> str:
-        count = int(self.i.get("Containers", -1))  # type: ignore[arg-type]
+        count = int(self.i.get("Containers", -1))
         return "N/A" if count == -1 else str(count)
 
     def SharedSize(self) -> str:
-        shared = int(self.i.get("SharedSize", -1))  # type: ignore[arg-type]
+        shared = int(self.i.get("SharedSize", -1))
         return "N/A" if shared == -1 else units.human_size(shared, 4)
 
     def UniqueSize(self) -> str:
-        size, shared = int(self.i.get("Size", -1)), int(self.i.get("SharedSize", -1))  # type: ignore[arg-type]
+        size = int(self.i.get("Size", -1))
+        shared = int(self.i.get("SharedSize", -1))
         return "N/A" if -1 in (size, shared) else units.human_size(size - shared, 4)
 
 
-def image_rows(summary: Mapping[str, object], digests: bool = False, trunc: bool = True,
+def image_rows(summary: Mapping[str, Any], digests: bool = False, trunc: bool = True,
                now: datetime | None = None) -> list[ImageRow]:
     """The rows of one image: one per repository:tag, "<none>" when dangling."""
-    tags = [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"]  # type: ignore[union-attr]
-    refs = [d for d in summary.get("RepoDigests") or [] if d != "<none>@<none>"]  # type: ignore[union-attr]
+    tags = [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"]
+    refs = [d for d in summary.get("RepoDigests") or [] if d != "<none>@<none>"]
     if not tags and not refs:
         return [ImageRow(summary, "<none>", "<none>", "<none>", trunc, now)]
     by_repo: dict[str, list[str]] = {}
@@ -495,7 +497,7 @@ def image_rows(summary: Mapping[str, object], digests: bool = False, trunc: bool
     return rows
 
 
-def render_images(summaries: Sequence[Mapping[str, object]], fmt: str = "", *,
+def render_images(summaries: Sequence[Mapping[str, Any]], fmt: str = "", *,
                   quiet: bool = False, digests: bool = False, trunc: bool = True,
                   now: datetime | None = None) -> str:
     """What `docker images` prints for these image summaries."""
@@ -523,7 +525,7 @@ class VolumeRow(_Row):
     FIELDS = ("Availability", "Driver", "Group", "Labels", "Links", "Mountpoint", "Name",
               "Scope", "Size", "Status")
 
-    def __init__(self, volume: Mapping[str, object]):
+    def __init__(self, volume: Mapping[str, Any]):
         self.v = volume
 
     def Name(self) -> str:
@@ -539,14 +541,14 @@ class VolumeRow(_Row):
         return str(self.v.get("Mountpoint", ""))
 
     def Labels(self) -> str:
-        return _labels_text(self.v.get("Labels"))  # type: ignore[arg-type]
+        return _labels_text(self.v.get("Labels"))
 
     def Label(self, name: str) -> str:
-        return str((self.v.get("Labels") or {}).get(name, ""))  # type: ignore[union-attr]
+        return str((self.v.get("Labels") or {}).get(name, ""))
 
     def _usage(self, key: str) -> int | None:
         usage = self.v.get("UsageData")
-        return None if not usage else int(usage.get(key, -1))  # type: ignore[union-attr]
+        return None if not usage else int(usage.get(key, -1))
 
     def Links(self) -> str:
         count = self._usage("RefCount")
@@ -566,7 +568,7 @@ class VolumeRow(_Row):
         return ""
 
 
-def render_volumes(volumes: Sequence[Mapping[str, object]], fmt: str = "", *,
+def render_volumes(volumes: Sequence[Mapping[str, Any]], fmt: str = "", *,
                    quiet: bool = False) -> str:
     """What `docker volume ls` prints."""
     if fmt in ("", "table"):  # a custom format wins over -q (NewVolumeFormat)
@@ -588,7 +590,7 @@ class NetworkRow(_Row):
     FIELDS = ("CreatedAt", "Driver", "ID", "IPv4", "IPv6", "Internal", "Labels", "Name",
               "Scope")
 
-    def __init__(self, network: Mapping[str, object], trunc: bool = True):
+    def __init__(self, network: Mapping[str, Any], trunc: bool = True):
         self.n, self.trunc = network, trunc
 
     def ID(self) -> str:
@@ -614,16 +616,16 @@ class NetworkRow(_Row):
         return "true" if self.n.get("Internal") else "false"
 
     def Labels(self) -> str:
-        return _labels_text(self.n.get("Labels"))  # type: ignore[arg-type]
+        return _labels_text(self.n.get("Labels"))
 
     def Label(self, name: str) -> str:
-        return str((self.n.get("Labels") or {}).get(name, ""))  # type: ignore[union-attr]
+        return str((self.n.get("Labels") or {}).get(name, ""))
 
     def CreatedAt(self) -> str:
-        return units.go_time_string(self.n.get("Created", ""))  # type: ignore[arg-type]
+        return units.go_time_string(self.n.get("Created", ""))
 
 
-def render_networks(networks: Sequence[Mapping[str, object]], fmt: str = "", *,
+def render_networks(networks: Sequence[Mapping[str, Any]], fmt: str = "", *,
                     quiet: bool = False, trunc: bool = True) -> str:
     """What `docker network ls` prints."""
     if fmt in ("", "table"):  # a custom format wins over -q (network.NewFormat)

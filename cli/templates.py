@@ -417,18 +417,21 @@ class Template:
     compiled: gotpl.Template
     header: gotpl.Template
 
-    def execute(self, data: object, *, missing_key: str = "default") -> str:
-        """Run the template over `data`; TemplateError carries Go's text."""
+    def execute(self, data: object, *, strict: bool = False) -> str:
+        """Run the template over `data`; TemplateError carries Go's text.
+
+        `strict` is Go's missingkey=error option: a missing map key fails
+        instead of printing `<no value>` (docker inspect's raw retry).
+        """
         template = self.compiled
+        if strict:
+            template = gotpl.Template(self.source, name=self.name or "template",
+                                      functions=FUNCTIONS, missing_key="error")
         try:
-            if missing_key != "default":
-                return gotpl.Template(self.source, functions=template.functions,
-                                      missing_key=missing_key).render(data)  # type: ignore[arg-type]
             return template.render(data)
         except TemplateExecutionError as err:
             raise TemplateError("template parsing error: "
                                 + _execution_message(err, self.source, self.name)) from None
-
 
     def execute_header(self, headers: object) -> str:
         """The heading row: header functions, and on error the text written
@@ -493,7 +496,7 @@ def render_inspect(fmt: str | None, items: Sequence[object]) -> tuple[str, list[
         except TemplateError:
             pass
         try:
-            out.append(template.execute(raw(item), missing_key="error") + "\n")
+            out.append(template.execute(raw(item), strict=True) + "\n")
         except TemplateError as err:
             errors.append(err.message)
     return ("".join(out) or "\n"), errors

@@ -13,7 +13,7 @@ import math
 import re
 from datetime import datetime, timezone
 from fractions import Fraction
-from typing import Mapping
+from typing import Any, Mapping
 
 __all__ = [
     "UnitError", "ram_in_bytes", "from_human_size", "human_size", "bytes_size",
@@ -415,15 +415,15 @@ def _since(stamp: datetime | None, now: datetime | None) -> float:
     return (now - stamp).total_seconds()
 
 
-def container_status(state: Mapping[str, object], now: datetime | None = None) -> str:
+def container_status(state: Mapping[str, Any], now: datetime | None = None) -> str:
     """The daemon's State.String(): "Up 5 minutes", "Exited (0) 8 seconds ago".
 
     `state` is the `State` object of `docker inspect` (Running, Paused,
     Restarting, Dead, RemovalInProgress?, StartedAt, FinishedAt, ExitCode,
     Health); `docker ps` shows this text in its STATUS column.
     """
-    started = parse_timestamp(state.get("StartedAt"))  # type: ignore[arg-type]
-    finished = parse_timestamp(state.get("FinishedAt"))  # type: ignore[arg-type]
+    started = parse_timestamp(state.get("StartedAt"))
+    finished = parse_timestamp(state.get("FinishedAt"))
     code = state.get("ExitCode", 0)
     if state.get("Running"):
         up = human_duration(_since(started, now))

@@ -20,8 +20,10 @@ def _each(ctx: Context, refs: list[str], action, echo: bool = True) -> int:
 
 
 def _timeout(p) -> int | None:
-    t = p.flags.get("timeout") if p.flags.get("timeout") is not None else p.flags.get("time")
-    return int(t) if t is not None and int(t) >= 0 else (None if t is None else -1)
+    """Only a typed -t/--timeout counts: the parser fills defaults for every flag."""
+    if "timeout" not in p.given:
+        return None
+    return int(p.flags["timeout"])
 
 
 def cmd_stop(ctx: Context, p) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import socket
 import struct
 import termios
@@ -22,6 +23,20 @@ from .rootfs import build_rootfs
 from .spec import ContainerSpec
 
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def reset_signals() -> None:
+    """Give the program default signal dispositions: an ignored SIGTERM (the shim ignores it,
+    Python ignores SIGPIPE) would survive execve, and `docker stop` would wait for nothing."""
+    signal.set_wakeup_fd(-1)
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
 def namespace_flags(spec: ContainerSpec) -> int:
@@ -70,6 +85,7 @@ def run_child(spec: ContainerSpec, sync_w: int, go_r: int, err_fd: int,
     """Never returns: execs the container's program or exits with an error code."""
     code = 125
     try:
+        reset_signals()
         if spec.join_netns_pid is not None:
             with open(f"/proc/{spec.join_netns_pid}/ns/net") as ns:
                 libc.setns(ns.fileno(), libc.CLONE_NEWNET)

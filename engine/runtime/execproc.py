@@ -30,7 +30,7 @@ def spawn(engine, cid: str, cmd: list[str], *, user: str | None = None, env: lis
     """
     from .. import cgroups
     from ..lifecycle import require_running, spec_of
-    from .child import _security, setup_stdio
+    from .child import _security, reset_signals, setup_stdio
     state = require_running(engine, cid)
     record = engine.containers.load(cid)
     spec = spec_of(engine, record)
@@ -51,6 +51,7 @@ def spawn(engine, cid: str, cmd: list[str], *, user: str | None = None, env: lis
                 _, status = os.waitpid(inner, 0)
                 os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status)
                          else 128 + os.WTERMSIG(status))
+            reset_signals()
             setup_stdio(tty_slave, stdio if not tty_slave else None)
             u = resolve_user(user if user is not None else spec.user, spec.group_add)
             os.chdir(workdir or spec.cwd or "/")

@@ -101,3 +101,9 @@ def test_nothing_left_on_the_host(state_root, busybox_root):
     leftover = subprocess.run(["find", "/sys/fs/cgroup", "-maxdepth", "2", "-name", state_root.cgroup_parent],
                               capture_output=True, text=True).stdout.split()
     assert all(not list(Path(p).iterdir()) or not any(x.is_dir() for x in Path(p).iterdir()) for p in leftover)
+
+
+def test_program_gets_default_signal_dispositions(state_root, busybox_root):
+    """The shim ignores SIGTERM; the container's program must not inherit that (docker stop)."""
+    code, out, _ = run(state_root, busybox_root, ["grep", "SigIgn", "/proc/self/status"])
+    assert out.split() == ["SigIgn:", "0000000000000000"]
