@@ -47,3 +47,11 @@ def locked(path: Path, shared: bool = False) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def read_fd(fd: int) -> bytes:
+    """Everything from `fd` until EOF (pipes between the engine, shim and child)."""
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from .. import units
+from ..tables import tabwrite
 from ..context import Context
 
 
 def table(rows: list[list[str]]) -> str:
-    """Go's tabwriter as docker/cli sets it up: columns padded by 3 spaces."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for r in rows:
-        cells = [c.ljust(widths[i] + 3) if i < len(r) - 1 else c for i, c in enumerate(r)]
-        lines.append("".join(cells).rstrip())
-    return "\n".join(lines)
+    """Rows through Go's tabwriter as docker/cli sets it up (cli/tables.py)."""
+    return tabwrite("".join("\t".join(r) + "\n" for r in rows)).rstrip("\n")
 
 
 def _command(c: dict) -> str:

@@ -5,6 +5,7 @@ import json
 import os
 
 from .. import security
+from ..fsutil import read_fd
 from . import libc
 from .process import ExecError, build_env, find_executable, resolve_user
 
@@ -69,9 +70,7 @@ def spawn(engine, cid: str, cmd: list[str], *, user: str | None = None, env: lis
         finally:
             os._exit(code)
     os.close(err_w)
-    failure = b""
-    while chunk := os.read(err_r, 4096):
-        failure += chunk
+    failure = read_fd(err_r)
     os.close(err_r)
     if failure:
         os.waitpid(pid, 0)
@@ -98,8 +97,6 @@ def run_captured(engine, cid: str, cmd: list[str], **kw) -> tuple[int, bytes]:
     finally:
         os.close(null)
     os.close(w)
-    out = b""
-    while chunk := os.read(r, 65536):
-        out += chunk
+    out = read_fd(r)
     os.close(r)
     return wait(pid), out

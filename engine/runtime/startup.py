@@ -5,6 +5,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from ..fsutil import read_fd
 from . import libc
 from .child import run_child
 from .shim import LaunchError, ShimRequest
@@ -29,15 +30,6 @@ def _keep_only(keep: set[int]) -> None:
                 os.close(fd)
             except OSError:
                 pass
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while True:
-        data = os.read(fd, 4096)
-        if not data:
-            return b"".join(chunks)
-        chunks.append(data)
 
 
 def _stdio(spec):
@@ -77,7 +69,7 @@ def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
             fds.network, fds.network_ip = _plug_network(req, pid)
             os.write(go_w, b"g")
         os.close(go_w)
-        failure = _read_all(err_r)
+        failure = read_fd(err_r)
     finally:
         os.close(sync_r)
         os.close(err_r)
