@@ -1,4 +1,4 @@
-"""The `dockerlab` command: the Docker CLI, the machine check, images and resets."""
+"""The `dockerlab` command: gathers the subcommands of dockerlab/commands/."""
 from __future__ import annotations
 
 import os
@@ -6,17 +6,13 @@ import sys
 
 from dockerlab.tutor.i18n import _, set_language
 
-USAGE = """dockerlab docker ARGS...        {docker}
-dockerlab doctor                {doctor}
-dockerlab images prepare [NAME] {prepare}
-dockerlab system reset          {reset}"""
 
-
-def _usage() -> str:
-    return USAGE.format(docker=_("Docker's command line, on the embedded engine"),
-                        doctor=_("what this machine allows"),
-                        prepare=_("build the base images a lab needs"),
-                        reset=_("remove every container, mount, link and file dockerlab made"))
+def _usage(table: dict) -> str:
+    lines = [f"dockerlab docker ARGS...{'':<24}{_('Docker command line, on the embedded engine')}"]
+    for module in table.values():
+        lines.append(f"{module.USAGE:<48}{module.summary()}")
+    lines.append(f"{'--lang fr|en':<48}{_('language of messages (default: fr, or DOCKERLAB_LANG)')}")
+    return "\n".join(lines)
 
 
 def _take_lang(argv: list[str]) -> list[str]:
@@ -43,26 +39,17 @@ def main(argv: list[str] | None = None) -> int:
         from dockerlab.cli.main import docker_main
         sys.exit(docker_main(argv[1:]))
     argv = _take_lang(argv)
+    from .commands import all_subcommands
+    table = all_subcommands()
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print(_usage())
+        print(_usage(table))
         sys.exit(0 if argv else 2)
-    cmd, rest = argv[0], argv[1:]
-    if cmd == "doctor":
-        from . import doctor
-        sys.exit(doctor.run())
-    if cmd in ("system", "images") and os.geteuid() != 0:
+    module = table.get(argv[0])
+    if module is None:
+        print(_("unknown command: {cmd}").format(cmd=argv[0]), file=sys.stderr)
+        print(_usage(table), file=sys.stderr)
+        sys.exit(2)
+    if module.NEEDS_ROOT and os.geteuid() != 0:
         print(_("dockerlab needs root (namespaces, mounts, cgroups): run it with sudo"), file=sys.stderr)
         sys.exit(1)
-    if cmd == "system" and rest[:1] == ["reset"]:
-        from dockerlab.engine.reset import reset
-        from dockerlab.engine.settings import Settings
-        settings = Settings.load()
-        reset(settings)
-        print(_("Everything dockerlab made under {root} has been removed.").format(root=settings.root))
-        sys.exit(0)
-    if cmd == "images" and rest[:1] == ["prepare"]:
-        from .prepare import prepare
-        sys.exit(prepare(rest[1:]))
-    print(_("unknown command: {cmd}").format(cmd=cmd), file=sys.stderr)
-    print(_usage(), file=sys.stderr)
-    sys.exit(2)
+    sys.exit(module.run(argv[1:]))

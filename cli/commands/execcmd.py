@@ -71,3 +71,6 @@ def cmd_exec(ctx: Context, p) -> int:
         return execproc.wait(pid)
     except ExecError as e:
         raise CliExit(str(e), e.code)
+
+
+COMMANDS = {("container", "exec"): cmd_exec}

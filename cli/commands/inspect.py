@@ -46,3 +46,8 @@ def cmd_inspect(ctx: Context, p, kind: str | None = None) -> int:
     if objs or not p.flags.get("format"):
         render(ctx, objs, p.flags.get("format"))
     return code
+
+
+COMMANDS = {("inspect",): cmd_inspect,
+            ("container", "inspect"): lambda c, p: cmd_inspect(c, p, "container"),
+            ("image", "inspect"): lambda c, p: cmd_inspect(c, p, "image")}

@@ -101,3 +101,6 @@ def cmd_volume_ls(ctx: Context, p) -> int:
         return 0
     ctx.print(table([["DRIVER", "VOLUME NAME"]] + [[v["Driver"], v["Name"]] for v in vols]))
     return 0
+
+
+COMMANDS = {("container", "ls"): cmd_ps, ("image", "ls"): cmd_images, ("volume", "ls"): cmd_volume_ls}

@@ -50,3 +50,6 @@ def cmd_logs(ctx: Context, p) -> int:
                 time.sleep(0.1)
     except KeyboardInterrupt:
         return 0
+
+
+COMMANDS = {("container", "logs"): cmd_logs}

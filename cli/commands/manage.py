@@ -50,3 +50,8 @@ def cmd_wait(ctx: Context, p) -> int:
 def cmd_rename(ctx: Context, p) -> int:
     ctx.engine.rename(p.args[0], p.args[1])
     return 0
+
+
+COMMANDS = {("container", "stop"): cmd_stop, ("container", "kill"): cmd_kill,
+            ("container", "restart"): cmd_restart, ("container", "rm"): cmd_rm,
+            ("container", "wait"): cmd_wait, ("container", "rename"): cmd_rename}

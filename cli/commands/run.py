@@ -95,3 +95,7 @@ def cmd_attach(ctx: Context, p) -> int:
     return int(status.get("StatusCode", 0))
 
 
+
+
+COMMANDS = {("container", "run"): cmd_run, ("container", "create"): cmd_create,
+            ("container", "start"): cmd_start, ("container", "attach"): cmd_attach}
