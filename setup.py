@@ -12,6 +12,7 @@ ROOTS = {
     "dockerlab.tutor": "tutor",
     "dockerlab.cli": "cli",
     "dockerlab.locales": "locales",
+    "dockerlab.labs": "labs",
 }
 
 packages = []

@@ -57,18 +57,85 @@ def timed(cmd: list[str], n: int) -> float:
     return statistics.median(out)
 
 
+def engine_run(settings: Settings, n: int, network: str) -> float:
+    """`docker run --rm --network X busybox true` through the CLI layer, in this process."""
+    import io
+    from dockerlab.cli.context import Context
+    from dockerlab.cli.main import docker_main
+    out = []
+    for _ in range(n + 2):
+        ctx = Context(out=io.StringIO(), err=io.StringIO())
+        t = time.perf_counter()
+        code = docker_main(["run", "--rm", "--network", network, "busybox", "true"], ctx)
+        out.append((time.perf_counter() - t) * 1000)
+        if code != 0:
+            raise SystemExit(f"run failed ({code}): {ctx.err.getvalue()}")
+    return statistics.median(out[2:])    # the first runs prepare the image and the bridge
+
+
+def cli_run(n: int, network: str) -> float:
+    exe = str(Path(sys.executable).with_name("dockerlab"))   # the one of this venv
+    return timed([exe, "docker", "run", "--rm", "--network", network, "busybox", "true"], n)
+
+
+def idle_memory(settings: Settings) -> float:
+    """PSS (MB) of the shim of one idle detached container plus its process."""
+    import io
+    from dockerlab.cli.context import Context
+    from dockerlab.cli.main import docker_main
+    ctx = Context(out=io.StringIO(), err=io.StringIO())
+    docker_main(["run", "-d", "--name", "idle", "--network", "none", "busybox", "sleep", "600"], ctx)
+    try:
+        from dockerlab.engine.engine import Engine
+        state = Engine(settings).state("idle")
+        pids = [state["ShimPid"], state["Pid"]]
+        total = 0
+        for pid in pids:
+            for line in open(f"/proc/{pid}/smaps_rollup"):
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        return total / 1024
+    finally:
+        docker_main(["rm", "-f", "idle"], Context(out=io.StringIO(), err=io.StringIO()))
+
+
+def docker_line(n: int) -> str | None:
+    """Real Docker, when a daemon answers on this machine."""
+    if not shutil.which("docker"):
+        return None
+    ok = subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    if not ok:
+        return "docker (client only, no daemon)  : not measured"
+    ms = timed(["docker", "run", "--rm", "--network", "none", "busybox", "true"], n)
+    return f"docker run --rm (network none)   : median {ms:6.1f} ms"
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     base = Path(tempfile.mkdtemp(prefix="dlabbench-"))
+    os.environ["DOCKERLAB_ROOT"] = str(base / "root")
     settings = Settings.load(base / "root")
+    settings.subnet = "10.254.77.0/24"
+    settings.save()
     try:
         lower = busybox_root(base)
         runs = [one_run(settings, lower) for _ in range(n)]
-        print(f"dockerlab runtime, in process : median {statistics.median(runs):6.1f} ms (n={n})")
-        print(f"unshare -mupin --fork true    : median {timed(['unshare', '-mupin', '--fork', 'true'], n):6.1f} ms")
+        print(f"runtime only (shim, no image)    : median {statistics.median(runs):6.1f} ms (n={n})")
+        print(f"run --rm, in process, net none   : median {engine_run(settings, n, 'none'):6.1f} ms  (goal <= 25)")
+        print(f"run --rm, in process, bridge     : median {engine_run(settings, n, 'bridge'):6.1f} ms  (goal <= 40)")
+        print(f"run --rm, CLI process, net none  : median {cli_run(n, 'none'):6.1f} ms  (goal <= 100)")
+        print(f"idle detached container (PSS)    : {idle_memory(settings):6.1f} MB  (goal <= 15)")
+        print(f"unshare -mupin --fork true       : median {timed(['unshare', '-mupin', '--fork', 'true'], n):6.1f} ms")
         if shutil.which("bwrap"):
             cmd = ["bwrap", "--unshare-all", "--ro-bind", str(lower), "/", "/bin/true"]
-            print(f"bwrap --unshare-all           : median {timed(cmd, n):6.1f} ms")
+            print(f"bwrap --unshare-all              : median {timed(cmd, n):6.1f} ms")
+        for tool in ("podman",):
+            if shutil.which(tool):
+                ms = timed([tool, "run", "--rm", "--network", "none", "busybox", "true"], n)
+                print(f"{tool} run --rm (network none)   : median {ms:6.1f} ms")
+        line = docker_line(n)
+        if line:
+            print(line)
     finally:
         reset(settings)
         shutil.rmtree(base, ignore_errors=True)

@@ -1,39 +1,23 @@
 """`docker run/create` flags -> the JSON body of POST /containers/create (as the docker CLI builds it)."""
 from __future__ import annotations
 
+import os
 import re
 
 from dockerlab.engine.errors import InvalidArgument
 
+from dockerlab.engine.runtime.devices import parse_device
+
 from . import units
 
-PORT_RE = re.compile(r"^(?:(?:\[?([0-9a-fA-F.:]*)\]?):)?(?:(\d*(?:-\d+)?):)?(\d+(?:-\d+)?)(?:/(tcp|udp|sctp))?$")
-
-
-def _range(text: str) -> list[int]:
-    if "-" in text:
-        lo, hi = (int(x) for x in text.split("-", 1))
-        return list(range(lo, hi + 1))
-    return [int(text)]
-
-
 def parse_publish(spec: str) -> dict[str, list[dict]]:
-    """`-p [ip:][host:]container[/proto]` -> PortBindings."""
-    m = PORT_RE.match(spec)
-    if not m:
-        raise InvalidArgument(f'invalid argument "{spec}" for "-p, --publish" flag: invalid port format')
-    ip, host, ctr, proto = m.group(1) or "", m.group(2) or "", m.group(3), m.group(4) or "tcp"
-    if ":" in spec and m.group(2) is None and m.group(1):   # "8080:80" parses as ip=8080
-        ip, host = "", m.group(1)
-    ctr_ports = _range(ctr)
-    host_ports = _range(host) if host else [None] * len(ctr_ports)
-    if len(host_ports) != len(ctr_ports):
-        if len(host_ports) > 1:
-            raise InvalidArgument(f"invalid ranges specified for container and host Ports: {ctr} and {host}")
-        host_ports = host_ports * len(ctr_ports)
+    """`-p [ip:][host:]container[/proto]` -> PortBindings (the network layer's parser)."""
+    from dockerlab.engine.network.portspec import parse_publish as parse_port
     out: dict[str, list[dict]] = {}
-    for c, h in zip(ctr_ports, host_ports):
-        out.setdefault(f"{c}/{proto}", []).append({"HostIp": ip, "HostPort": str(h) if h else ""})
+    for b in parse_port(spec):
+        host = "" if not b.host_port else (f"{b.host_port}-{b.host_port_end}" if b.host_port_end
+                                            else str(b.host_port))
+        out.setdefault(b.key, []).append({"HostIp": b.host_ip, "HostPort": host})
     return out
 
 
@@ -83,6 +67,27 @@ def restart_policy(text: str) -> dict:
     return {"Name": name, "MaximumRetryCount": int(count) if count.isdigit() else 0}
 
 
+def _security_fields(opts: list[str]) -> dict:
+    """--security-opt as the docker client sends it (seccomp file read here, systempaths)."""
+    from dockerlab.engine.security.hostconfig import client_security_opts
+    from .context import CliExit
+    try:
+        sec, masked, readonly = client_security_opts(opts)
+    except InvalidArgument as e:
+        raise CliExit(f"docker: {e}\n\nRun 'docker run --help' for more information", 125) from None
+    extra = {} if masked is None else {"MaskedPaths": masked, "ReadonlyPaths": readonly}
+    return {"SecurityOpt": sec or None, **extra}
+
+
+def _first_network(value) -> tuple[str, dict]:
+    """--network may be repeated (the first one is used at create) and may be `name=x,alias=y`."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        return value.get("Target") or "default", value
+    return value or "default", {}
+
+
 def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> tuple[dict, str | None]:
     """`given` holds the flags typed: an unset --entrypoint must not clear the image's command."""
     f = lambda k, d=None: flags.get(k, d) if flags.get(k) is not None else d  # noqa: E731
@@ -94,24 +99,25 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
     exposed = {p: {} for p in bindings}
     for e in f("expose", []):
         exposed[e if "/" in e else f"{e}/tcp"] = {}
-    network = f("network", "") or "default"
-    if isinstance(network, list):   # --network may be repeated; the first one is used at create
-        network = network[0] if network else "default"
+    network, endpoint = _first_network(f("network", ""))
     hc = {
-        "Binds": list(f("volume", [])) or None, "Mounts": [parse_mount(m) for m in f("mount", [])] or None,
+        "Binds": [absolute_bind(b) for b in f("volume", [])] or None, "Mounts": [m if isinstance(m, dict) else parse_mount(m) for m in f("mount", [])] or None,
         "PortBindings": bindings, "PublishAllPorts": bool(f("publish-all")), "NetworkMode": network,
         "RestartPolicy": restart_policy(f("restart", "no")), "AutoRemove": bool(f("rm")),
         "Memory": _bytes(f("memory")) if f("memory") else 0,
         "MemorySwap": (-1 if str(f("memory-swap")) == "-1" else _bytes(f("memory-swap"))) if f("memory-swap") else 0,
-        "NanoCpus": units.parse_nano_cpus(str(f("cpus"))) if f("cpus") else 0,
+        "NanoCpus": (f("cpus") if isinstance(f("cpus"), int) else units.parse_nano_cpus(str(f("cpus")))) if f("cpus") else 0,
         "CpuShares": int(f("cpu-shares", 0) or 0), "PidsLimit": int(f("pids-limit")) if f("pids-limit") else None,
         "CapAdd": list(f("cap-add", [])) or None, "CapDrop": list(f("cap-drop", [])) or None,
         "Privileged": bool(f("privileged")), "ReadonlyRootfs": bool(f("read-only")),
         "SecurityOpt": list(f("security-opt", [])) or None, "Dns": list(f("dns", [])),
+        "DnsSearch": list(f("dns-search", [])), "DnsOptions": list(f("dns-option", [])),
         "ExtraHosts": list(f("add-host", [])) or None, "Links": list(f("link", [])) or None,
         "Tmpfs": {t.split(":", 1)[0]: (t.split(":", 1)[1] if ":" in t else "") for t in f("tmpfs", [])} or None,
         "GroupAdd": list(f("group-add", [])) or None,
     }
+    hc.update(_security_fields(list(f("security-opt", []))))
+    hc["Devices"] = [parse_device(d) for d in f("device", [])] or None
     labels = dict(item.split("=", 1) if "=" in item else (item, "") for item in f("label", []))
     body = {
         "Image": args[0], "Cmd": args[1:] or None, "Env": env, "Tty": bool(f("tty")),
@@ -126,8 +132,68 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
         body["StopSignal"] = f("stop-signal")
     if "stop-timeout" in given:
         body["StopTimeout"] = int(f("stop-timeout"))
-    aliases, ip = list(f("network-alias", [])), f("ip")
+    aliases = list(f("network-alias", [])) + list(endpoint.get("Aliases") or [])
+    ip = f("ip") or endpoint.get("IPv4Address") or None
     if aliases or ip:
         body["NetworkingConfig"] = {"EndpointsConfig": {network: {
             "Aliases": aliases, "IPAMConfig": {"IPv4Address": ip} if ip else None}}}
     return body, f("name") or None
+
+
+# ---------------------------------------------------------------------------
+# What the docker client refuses before it talks to the daemon (opts.go,
+# run.go): its messages have no "Error response from daemon" prefix.
+# ---------------------------------------------------------------------------
+
+def client_error(verb: str, message: str):
+    """`docker run` reports a bad option as `docker: <msg>` + the --help hint, exit 125."""
+    from .context import CliExit
+    return CliExit(f"docker: {message}\n\nRun 'docker {verb} --help' for more information", 125)
+
+
+def absolute_bind(bind: str) -> str:
+    """Docker 23+'s client makes `-v ./dir:/x` and `-v .:/x` absolute (from the current directory)."""
+    host, sep, rest = bind.partition(":")
+    if sep and (host == "." or host.startswith("./")):
+        return os.path.abspath(host) + ":" + rest
+    return bind
+
+
+def client_checks(flags: dict, args: list[str], verb: str = "run") -> None:
+    """Docker 28's client-side validation of run/create options, in its order."""
+    from dockerlab.engine.images import reference
+    from dockerlab.engine.network.portspec import parse_publish as parse_port
+    for spec in flags.get("publish") or []:
+        try:
+            parse_port(spec)
+        except InvalidArgument as e:
+            raise client_error(verb, str(e)) from None
+    restart = str(flags.get("restart") or "")
+    name, sep, count = restart.partition(":")
+    if sep and not name:
+        raise client_error(verb, "invalid restart policy format: no policy provided before colon")
+    if count and not re.fullmatch(r"[+-]?\d+", count):
+        raise client_error(verb, "invalid restart policy format: maximum retry count must be an integer")
+    if flags.get("rm") and name not in ("", "no"):
+        raise client_error(verb, "conflicting options: cannot specify both --restart and --rm")
+    try:
+        reference.parse(args[0])
+    except InvalidArgument as e:
+        raise client_error(verb, str(e)) from None
+    daemon_checks(flags)
+
+
+RESTART_NAMES = ("no", "always", "on-failure", "unless-stopped")
+
+
+def daemon_checks(flags: dict) -> None:
+    """The daemon's own refusals (InvalidArgument: printed as `Error response from daemon`)."""
+    name, _, count = str(flags.get("restart") or "").partition(":")
+    if name and name not in RESTART_NAMES:
+        raise InvalidArgument(f"invalid restart policy: unknown policy '{name}'; use one of "
+                              "'no', 'always', 'on-failure', or 'unless-stopped'")
+    if count and int(count) != 0 and name != "on-failure":
+        raise InvalidArgument("invalid restart policy: maximum retry count can only be used with "
+                              "'on-failure'" + (" and cannot be negative" if int(count) < 0 else ""))
+    if count and int(count) < 0 and name == "on-failure":
+        raise InvalidArgument("invalid restart policy: maximum retry count cannot be negative")

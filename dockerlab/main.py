@@ -8,10 +8,13 @@ from dockerlab.tutor.i18n import _, set_language
 
 
 def _usage(table: dict) -> str:
-    lines = [f"dockerlab docker ARGS...{'':<24}{_('Docker command line, on the embedded engine')}"]
-    for module in table.values():
-        lines.append(f"{module.USAGE:<48}{module.summary()}")
-    lines.append(f"{'--lang fr|en':<48}{_('language of messages (default: fr, or DOCKERLAB_LANG)')}")
+    rows = [("dockerlab docker ARGS...", _("Docker command line, on the embedded engine"))]
+    rows += [(module.USAGE, module.summary()) for module in table.values()]
+    rows.append(("--lang fr|en", _("language of messages (default: fr, or DOCKERLAB_LANG)")))
+    lines = [_("usage:")]
+    for usage, summary in rows:
+        lines.append(f"  {usage}")
+        lines.append(f"      {summary}")
     return "\n".join(lines)
 
 
@@ -53,3 +56,5 @@ def main(argv: list[str] | None = None) -> int:
         print(_("dockerlab needs root (namespaces, mounts, cgroups): run it with sudo"), file=sys.stderr)
         sys.exit(1)
     sys.exit(module.run(argv[1:]))
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ CLIs racing for one name get one winner and Docker's conflict message.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
@@ -14,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from .errors import Conflict, InvalidArgument, NotFound
-from .fsutil import atomic_write_json, read_json
+from .fsutil import atomic_write_json, locked, read_json
 from .names import random_name
 from .runtime.state import StateFile
 from .settings import Settings
@@ -29,6 +30,7 @@ class ContainerStore:
         self.names = settings.root / "names"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.names.mkdir(parents=True, exist_ok=True)
+        self._pending: dict[str, int] = {}   # name -> locked fd, until its record is saved
 
     # -- names ----------------------------------------------------------------
     def reserve_name(self, name: str | None, cid: str) -> str:
@@ -49,18 +51,53 @@ class ContainerStore:
         return name
 
     def _try_reserve(self, name: str, cid: str) -> bool:
+        """Link a locked file holding `cid` at names/<name>; False if someone owns it.
+
+        The flock stays held until the record is saved (see `save`), so a
+        reservation whose record does not exist yet is stale only once the
+        process that made it is gone (crash, kill -9), never while it works.
+        """
         path = self.names / name
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            owner = self.owner_of(name)
-            if owner and (self.dir / owner / "config.json").exists():
-                return False
-            path.unlink(missing_ok=True)   # a stale reservation left by a crash
-            return self._try_reserve(name, cid)
+        tmp = self.names / f".{name}.{cid}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, cid.encode())
-        os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+            if not self.remove_if_stale(path):
+                return False
+            return self._try_reserve(name, cid)
+        tmp.unlink(missing_ok=True)
+        self._pending[name] = fd
         return True
+
+    def remove_if_stale(self, path: Path) -> bool:
+        """Remove a reservation left by a dead process; under a lock so two never race."""
+        with locked(self.names / ".lock"):
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                return True
+            try:
+                owner = os.read(fd, 200).decode().strip()
+                if owner and (self.dir / owner / "config.json").exists():
+                    return False
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return False             # its creator is alive, between reserve and save
+                path.unlink(missing_ok=True)
+                return True
+            finally:
+                os.close(fd)
+
+    def _settle(self, name: str) -> None:
+        fd = self._pending.pop(name.lstrip("/"), None)
+        if fd is not None:
+            os.close(fd)
 
     def owner_of(self, name: str) -> str | None:
         try:
@@ -71,6 +108,7 @@ class ContainerStore:
     def release_name(self, name: str, cid: str) -> None:
         if self.owner_of(name) == cid:
             (self.names / name.lstrip("/")).unlink(missing_ok=True)
+        self._settle(name)
 
     # -- records ----------------------------------------------------------------
     def new_id(self) -> str:
@@ -81,6 +119,7 @@ class ContainerStore:
 
     def save(self, record: dict) -> None:
         atomic_write_json(self.path(record["Id"]) / "config.json", record)
+        self._settle(record["Name"])
 
     def load(self, cid: str) -> dict | None:
         return read_json(self.path(cid) / "config.json")

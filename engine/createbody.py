@@ -114,4 +114,6 @@ def build_host_config(body: dict) -> dict:
     if not hc["RestartPolicy"].get("Name"):
         hc["RestartPolicy"]["Name"] = "no"
     validate_host_config(hc)
+    from .security import check_host_config   # SecurityOpt, caps, seccomp profile (Docker's errors)
+    check_host_config(hc)
     return hc

@@ -9,11 +9,12 @@ import os
 
 
 
-from . import lifecycle
+from . import events, lifecycle
 from .containers import ContainerStore
 from .createbody import build_config, build_host_config, now_iso
 from .errors import NotFound, RootRequired
 from .fsutil import atomic_write_json
+from .api.socketmount import rewrite_docker_sock
 from .mounts import resolve_mounts
 from .runtime import hostsfile
 from .runtime.state import initial_state
@@ -54,6 +55,7 @@ class Engine:
     def create(self, body: dict, name: str | None = None) -> dict:
         """Docker's POST /containers/create: returns {"Id", "Warnings"}."""
         image = self.images.get(body["Image"])
+        rewrite_docker_sock(body, self.settings)   # -v /var/run/docker.sock: dockerlab's API socket
         hc = build_host_config(body)
         cid = self.containers.new_id()
         config = build_config(body, body["Image"], image.config.get("config", {}), cid)
@@ -72,6 +74,7 @@ class Engine:
             import shutil
             shutil.rmtree(cdir, ignore_errors=True)
             raise
+        events.container(self.settings, cid, "create")
         return {"Id": cid, "Warnings": []}
 
     def _record(self, cid, name, image, config, hc, shown, body) -> dict:
@@ -144,6 +147,7 @@ class Engine:
         cid = self.resolve(ref)
         lifecycle.stop(self, cid, timeout, None)
         lifecycle.start(self, cid, None)
+        events.container(self.settings, cid, "restart")
 
     def wait(self, ref: str) -> dict:
         return lifecycle.wait(self, self.resolve(ref))

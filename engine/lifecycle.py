@@ -1,12 +1,17 @@
 """Start, stop, kill, wait, remove: the container state machine over the shim."""
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import signal as signals
 import socket
+import time
 from pathlib import Path
 
-from .errors import Conflict, InvalidArgument, NotRunning, StartFailure
+from . import events
+from .errors import Conflict, InvalidArgument, NotFound, NotRunning, StartFailure
+from .fsutil import crash_point, locked
 from .runtime import streams
 from .runtime.shim import LaunchError, RestartPolicy, ShimRequest, launch
 from .runtime.spec import ContainerSpec, MountSpec
@@ -49,21 +54,30 @@ def spec_of(engine, record: dict) -> ContainerSpec:
         stdin_open=cfg.get("OpenStdin", False), mounts=mounts, network_mode=mode,
         privileged=hc.get("Privileged", False), cap_add=hc.get("CapAdd") or [],
         cap_drop=hc.get("CapDrop") or [], security_opt=hc.get("SecurityOpt") or [],
-        read_only=hc.get("ReadonlyRootfs", False), group_add=hc.get("GroupAdd") or [])
+        read_only=hc.get("ReadonlyRootfs", False), group_add=hc.get("GroupAdd") or [],
+        masked_paths=hc.get("MaskedPaths"), readonly_paths=hc.get("ReadonlyPaths"))
 
 
 def current_state(engine, cid: str) -> dict:
-    """The state, corrected when a shim died without recording the end (crash, kill -9, reboot)."""
+    """The state, corrected when a shim died without recording the end (crash, kill -9, reboot).
+
+    Any recorded shim that is gone is cleaned after (cgroup, network, socket),
+    whatever the status: a shim killed before its container started leaves
+    a cgroup and a socket too.
+    """
     sf = engine.containers.state(cid)
     state = sf.read()
-    if state["Status"] in ("running", "restarting", "paused") and not sf.shim_alive(state):
+    if state.get("ShimPid") and not sf.shim_alive(state):
         cleanup_after_dead_shim(engine, cid)
-        state = sf.update(**now_exit_state(137 if state["Status"] == "running" else state["ExitCode"]),
-                          ShimPid=0, ShimStart=0)
+        changes = {"ShimPid": 0, "ShimStart": 0}
+        if state["Status"] in ("running", "restarting", "paused"):
+            changes.update(now_exit_state(137 if state["Status"] == "running" else state["ExitCode"]))
+        state = sf.update(**changes)
     return state
 
 
 def cleanup_after_dead_shim(engine, cid: str) -> None:
+    """Release what a dead shim held: processes and cgroup, links and addresses, socket."""
     from . import cgroups
     cg = cgroups.Cgroup(engine.settings, cid)
     cg.destroy()
@@ -71,6 +85,8 @@ def cleanup_after_dead_shim(engine, cid: str) -> None:
         engine.networks.release(cid)
     except Exception:  # noqa: BLE001 - best effort: the links died with the netns
         pass
+    attach_path(engine.settings.run_dir, cid).unlink(missing_ok=True)
+    (engine.containers.path(cid) / "shim.pid").unlink(missing_ok=True)
 
 
 def inspect_view(engine, record: dict, state: dict) -> dict:
@@ -85,14 +101,15 @@ def inspect_view(engine, record: dict, state: dict) -> dict:
 
 
 def network_settings(record: dict, state: dict) -> dict:
-    nets = state.get("NetworkSettings") or {}
     running = state.get("Running")
+    from .network.attach import stopped_networks    # a stopped container keeps its networks
+    nets = (state.get("NetworkSettings") or {}) if running else stopped_networks(record, state)
     ports = {}
     for port in (record["Config"].get("ExposedPorts") or {}):
         ports[port] = None
     for port, binds in (state.get("Ports") or {}).items():
         ports[port] = binds if running else None
-    first = next(iter(nets.values()), {}) if record["HostConfig"].get("NetworkMode") in ("bridge", "default") else {}
+    first = nets.get("bridge") or {}   # Docker's deprecated top-level fields: the default bridge only
     return {"Bridge": "", "SandboxID": "", "SandboxKey": "", "Ports": ports if running else {},
             "HairpinMode": False, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
             "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None,
@@ -102,20 +119,62 @@ def network_settings(record: dict, state: dict) -> dict:
             "MacAddress": first.get("MacAddress", ""), "Networks": nets}
 
 
+def await_shim_exit(engine, cid: str, seconds: float = 10.0) -> dict:
+    """Wait until no shim works on the container's files, then return the corrected state.
+
+    A shim sends the exit status before it releases its cgroup and socket;
+    deleting the directory under it would make it fail half-way and leak them.
+    A shim that does not finish in time is killed and cleaned after.
+    """
+    sf = engine.containers.state(cid)
+    deadline = time.monotonic() + seconds
+    while sf.shim_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    state = sf.read()
+    if sf.shim_alive(state):
+        try:
+            os.kill(state["ShimPid"], signals.SIGKILL)
+        except ProcessLookupError:
+            pass
+        while sf.shim_alive(state) and time.monotonic() < deadline + 5:
+            time.sleep(0.01)
+    return current_state(engine, cid)
+
+
+def _lock_path(engine, cid: str) -> Path:
+    return engine.containers.path(cid) / ".lifecycle.lock"
+
+
 def start(engine, cid: str, attach: socket.socket | None) -> int:
-    state = current_state(engine, cid)
-    if state["Running"]:
-        return state["Pid"]
-    record = engine.containers.load(cid)
-    from .startplan import plan_start
-    req, listeners = plan_start(engine, record)
+    """Plan and launch; the lifecycle lock is held until the shim has reported.
+
+    The shim inherits the locked descriptor and closes it once the container
+    runs (or failed), so a CLI killed mid-start does not let a `rm` or a
+    second `start` act on a container whose shim is still bringing it up.
+    """
+    lock = os.open(_lock_path(engine, cid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
-        pid = launch(req, attach)
-    except LaunchError as e:
-        raise StartFailure(OCI_PREFIX + str(e) + ": unknown", e.code) from None
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = current_state(engine, cid)
+        if state["Running"]:
+            return state["Pid"]
+        record = engine.containers.load(cid)
+        if record is None:
+            raise NotFound(f"No such container: {cid}")
+        from .startplan import plan_start
+        req, listeners = plan_start(engine, record)
+        req.lock_fd = lock
+        crash_point("start:planned")
+        try:
+            pid = launch(req, attach)
+        except LaunchError as e:
+            raise StartFailure(OCI_PREFIX + str(e) + ": unknown", e.code) from None
+        finally:
+            for s in listeners:
+                s.close()
     finally:
-        for s in listeners:
-            s.close()
+        os.close(lock)
+    events.container(engine.settings, cid, "start")
     return pid
 
 
@@ -130,6 +189,7 @@ def _control(engine, cid: str, msg: dict, timeout: float | None = None) -> dict 
     with sock:
         sock.settimeout(timeout)
         streams.send_json_line(sock, msg)
+        crash_point(f"{msg.get('op')}:sent")
         while True:
             try:
                 frame = streams.read_frame(sock)
@@ -142,6 +202,11 @@ def _control(engine, cid: str, msg: dict, timeout: float | None = None) -> dict 
 
 
 def stop(engine, cid: str, timeout: int | None, signal: str | None) -> None:
+    with locked(_lock_path(engine, cid)):
+        _stop(engine, cid, timeout, signal)
+
+
+def _stop(engine, cid: str, timeout: int | None, signal: str | None) -> None:
     state = current_state(engine, cid)
     if not state["Running"] and not state["Restarting"]:
         return
@@ -151,6 +216,7 @@ def stop(engine, cid: str, timeout: int | None, signal: str | None) -> None:
     sig = parse_signal(signal or record["Config"].get("StopSignal"), signals.SIGTERM)
     if _control(engine, cid, {"op": "stop", "signal": sig, "timeout": timeout}) is None:
         current_state(engine, cid)
+    events.container(engine.settings, cid, "stop")
 
 
 def kill(engine, cid: str, signal: str | int) -> None:
@@ -159,6 +225,7 @@ def kill(engine, cid: str, signal: str | int) -> None:
     if not state["Running"]:
         raise Conflict(f"Cannot kill container: {record['Name'].lstrip('/')}: Container {cid} is not running")
     sig = parse_signal(signal, signals.SIGKILL)
+    events.container(engine.settings, cid, "kill", signal=sig)
     _control(engine, cid, {"op": "kill", "signal": sig})
 
 
@@ -182,6 +249,11 @@ def require_running(engine, cid: str) -> dict:
 
 
 def remove(engine, cid: str, force: bool, volumes: bool) -> None:
+    with locked(_lock_path(engine, cid)):     # waits for a start in progress, even a crashed CLI's
+        _remove(engine, cid, force, volumes)
+
+
+def _remove(engine, cid: str, force: bool, volumes: bool) -> None:
     state = current_state(engine, cid)
     record = engine.containers.load(cid)
     name = record["Name"]
@@ -190,7 +262,8 @@ def remove(engine, cid: str, force: bool, volumes: bool) -> None:
             raise Conflict(f'cannot remove container "{name}": container is running: stop the '
                            "container before removing or force remove")
         _control(engine, cid, {"op": "stop", "signal": signals.SIGKILL, "timeout": 0})
-        current_state(engine, cid)
+    await_shim_exit(engine, cid)
+    crash_point("rm:stopped")
     delete_files(engine, cid, record, volumes)
 
 
@@ -198,6 +271,7 @@ def delete_files(engine, cid: str, record: dict, volumes: bool) -> None:
     anon = [m["Name"] for m in record.get("Mounts") or []
             if m.get("Type") == "volume" and engine.volumes.is_anonymous(m["Name"])]
     engine.containers.delete(cid)
+    events.emit(engine.settings, "container", "destroy", cid, events.container_attributes(record))
     if volumes or record["HostConfig"].get("AutoRemove"):
         for name in anon:
             if not engine.volume_users(name):
@@ -213,3 +287,34 @@ def rename(engine, cid: str, new_name: str) -> None:
     record["Name"] = "/" + new
     engine.containers.save(record)
     engine.containers.release_name(old, cid)
+
+
+def _remove_unlocked(path: Path) -> None:
+    try:
+        with open(path, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path.unlink(missing_ok=True)
+    except (FileNotFoundError, BlockingIOError):
+        pass                                     # gone, or its creator is still at work
+
+
+def collect_orphans(engine) -> list[str]:
+    """Remove what a `create` killed half-way left: stale names, directories without a record.
+
+    A name whose creator still runs is locked (ContainerStore) and kept; so is
+    its directory. Returns the ids of the directories removed.
+    """
+    import shutil
+    store = engine.containers
+    for path in list(store.names.iterdir()):
+        if not path.name.startswith("."):
+            store.remove_if_stale(path)
+        elif path.name.endswith(".tmp"):          # a reservation killed before its link()
+            _remove_unlocked(path)
+    in_progress = {store.owner_of(p.name) for p in store.names.iterdir() if not p.name.startswith(".")}
+    removed = []
+    for d in list(store.dir.iterdir()):
+        if d.is_dir() and not (d / "config.json").exists() and d.name not in in_progress:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.name)
+    return removed

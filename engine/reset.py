@@ -49,12 +49,11 @@ def kill_pidfiles(root: Path) -> None:
 
 
 def reset(settings: Settings, remove_files: bool = True) -> None:
-    from . import cgroups, network
+    from . import cgroups
+    from .network.teardown import teardown
     kill_pidfiles(settings.root)
     cgroups.remove_all(settings)      # kills what is still inside, then rmdir
-    teardown = getattr(network, "teardown", None)   # bridges, veths, DNS and proxy processes
-    if teardown is not None:
-        teardown(settings)
+    teardown(settings)                # bridges, veths, DNS and proxy processes
     unmount_all(settings.root)
     if remove_files and settings.root.exists():
         shutil.rmtree(settings.root, ignore_errors=True)

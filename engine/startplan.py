@@ -4,6 +4,7 @@ from __future__ import annotations
 import signal as signals
 
 from .errors import Conflict
+from .fsutil import locked
 from .runtime import hostsfile
 from .runtime.shim import RestartPolicy, ShimRequest
 
@@ -40,15 +41,11 @@ def network_plan(engine, record: dict, spec) -> list:
             if (src / name).exists():
                 (spec.container_dir / name).write_bytes((src / name).read_bytes())
         return []
-    if mode == "bridge":
-        engine.networks.ensure_default()
-    endpoints = (record.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
-    ep = endpoints.get(mode) or {}
-    opts = {"ip": (ep.get("IPAMConfig") or {}).get("IPv4Address") or None,
-            "aliases": list(ep.get("Aliases") or []),
-            "links": [tuple(link.split(":", 1)) if ":" in link else (link, link) for link in hc.get("Links") or []]}
-    hostsfile.write_resolv_conf(spec, engine.networks.resolv_conf(mode))
-    return [(mode, opts)]
+    from .network.attach import start_plan
+    plan, dns_network = start_plan(engine, record)     # every network kept in the record
+    from .network.legacy import dns_overrides
+    hostsfile.write_resolv_conf(spec, dns_overrides(engine.networks.resolv_conf(dns_network), hc))
+    return plan
 
 
 def port_specs(record: dict) -> list[str]:
@@ -64,12 +61,26 @@ def port_specs(record: dict) -> list[str]:
     return specs
 
 
+def device_plan(spec, hc: dict) -> tuple:
+    """Nodes for the container's /dev and the cgroup rules that let it open them."""
+    from . import cgroups
+    from .runtime import devices
+    if hc.get("Privileged"):
+        spec.devices = devices.host_devices()
+        return cgroups.ALLOW_ALL
+    spec.devices = devices.from_host_config(hc.get("Devices") or [])
+    rules = [cgroups.parse_rule(r) for r in hc.get("DeviceCgroupRules") or []]
+    return tuple(cgroups.DOCKER_DEFAULT) + tuple(devices.cgroup_rules(spec.devices)) + tuple(rules)
+
+
 def plan_start(engine, record: dict):
     from .lifecycle import delete_files, parse_signal, spec_of
     spec = spec_of(engine, record)
     hc = record["HostConfig"]
     networks = network_plan(engine, record, spec)
     extra = [tuple(h.split(":", 1)) for h in hc.get("ExtraHosts") or []]
+    from .network.legacy import link_hosts
+    extra += link_hosts(engine, record)      # --link on the default bridge: /etc/hosts lines
     (spec.container_dir / "hosts.extra").write_text("".join(f"{ip}\t{name}\n" for name, ip in extra))
     listeners = []
     specs = port_specs(record)
@@ -78,7 +89,12 @@ def plan_start(engine, record: dict):
             raise Conflict("published ports need a bridge network (not --network none/host)")
         from .network import ports
         bindings = [b for s in specs for b in ports.parse_publish(s)]
-        listeners = ports.publish(engine.settings, record["Id"], bindings, None)
+        engine.settings.run_dir.mkdir(parents=True, exist_ok=True)
+        with locked(engine.settings.run_dir / ".publish.lock"):   # bind + register as one step:
+            listeners = ports.publish(engine.settings, record["Id"], bindings, None,   # racers
+                                      endpoint_name=record["Name"].lstrip("/"),
+                                      endpoint_id=_endpoint_id(engine, record["Id"], networks[0][0]))
+        # then see "port is already allocated", as Docker's daemon serializes them
         engine.containers.state(record["Id"]).update(Ports=ports.describe(listeners))
     policy = hc.get("RestartPolicy") or {}
     cid = record["Id"]
@@ -86,7 +102,7 @@ def plan_start(engine, record: dict):
     def on_removed(_cid: str) -> None:
         delete_files(engine, cid, engine.containers.load(cid) or record, True)
 
-    req = ShimRequest(spec=spec, settings=engine.settings, limits=limits_of(hc),
+    req = ShimRequest(spec=spec, devices=device_plan(spec, hc), settings=engine.settings, limits=limits_of(hc),
                       restart=RestartPolicy(policy.get("Name") or "no", policy.get("MaximumRetryCount") or 0),
                       auto_remove=bool(hc.get("AutoRemove")),
                       stop_signal=parse_signal(record["Config"].get("StopSignal"), signals.SIGTERM),
@@ -94,3 +110,12 @@ def plan_start(engine, record: dict):
     return req, listeners
 
 
+
+
+def _endpoint_id(engine, container_id: str, network: str) -> str | None:
+    """The id Docker shows in "driver failed programming external connectivity on endpoint NAME (ID)"."""
+    from .network.manager import endpoint_id
+    try:
+        return endpoint_id(container_id, engine.networks.get(network)["Id"])
+    except Exception:  # noqa: BLE001 - only the wording of an error depends on it
+        return None

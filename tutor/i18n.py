@@ -7,7 +7,9 @@ French) and kept in a module global rather than a ContextVar, because the
 guided shell starts threads that must speak the same language as the shell.
 
 Lab files carry their own translations as `{fr: ..., en: ...}`; `Localized`
-models that value and `localized()` picks the current language's text.
+(tutor/localized.py, a pydantic model) holds that value and `localized()`
+picks the current language's text. This module does not import pydantic: every
+command imports it, and pydantic alone costs ~100 ms of start-up.
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
-
-from pydantic import BaseModel, ConfigDict, model_validator
 
 DOMAIN = "dockerlab"
 LANGUAGES = ("fr", "en")
@@ -151,42 +151,6 @@ class LazyText:
         return f"LazyText{self.msgids!r}"
 
 
-class Localized(BaseModel):
-    """A string a person reads in a lab: French required, English optional.
-
-    A plain YAML string is accepted as the French text, so a teacher can
-    write French only and add English later (the validator then warns).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    fr: str
-    en: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _plain_string_is_french(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"fr": data}
-        return data
-
-    @classmethod
-    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict:
-        """Editors must accept both the plain string and the mapping form."""
-        obj = handler.resolve_ref_schema(handler(core_schema))
-        return {"anyOf": [{"type": "string"}, obj], "description": obj.get("description", "")}
-
-    def text(self, lang: str | None = None) -> str:
-        """The text in `lang` (default: current language), French as fallback."""
-        lang = lang or current_language()
-        if lang == "en" and self.en:
-            return self.en
-        return self.fr
-
-    def __str__(self) -> str:
-        return self.text()
-
-
 def localized(value: Any, lang: str | None = None) -> str:
     """The text of a lab string in `lang` (default: the current language).
 
@@ -197,8 +161,17 @@ def localized(value: Any, lang: str | None = None) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, Localized):
-        return value.text(lang)
     if isinstance(value, dict):
-        return Localized.model_validate(value).text(lang)
+        lang = lang or current_language()
+        return (value.get("en") if lang == "en" else None) or value.get("fr") or ""
+    if hasattr(value, "text"):          # a Localized (tutor/localized.py)
+        return value.text(lang)
     raise TypeError(f"not a localized string: {value!r}")
+
+
+def __getattr__(name: str):
+    """`from dockerlab.tutor.i18n import Localized` keeps working, loaded on demand."""
+    if name == "Localized":
+        from .localized import Localized
+        return Localized
+    raise AttributeError(name)

@@ -12,6 +12,7 @@ import struct
 
 from dockerlab.engine.runtime import execproc
 from dockerlab.engine.runtime.process import ExecError
+from dockerlab.engine.runtime.ptys import container_pty
 
 from ..context import CliExit, Context
 
@@ -49,6 +50,28 @@ def _pty_relay(master: int, pid: int, interactive: bool) -> int:
     return execproc.wait(pid)
 
 
+def _copy_output(sources: dict) -> None:
+    """Copy the process's stdout/stderr pipes to ours until both close.
+
+    Through Python's streams rather than our raw fds 1 and 2, so a caller that
+    captures output (the guided shell's checks, tests) sees what exec printed.
+    """
+    while sources:
+        ready, _, _ = select.select(list(sources), [], [])
+        for fd in ready:
+            data = os.read(fd, 65536)
+            stream = sources[fd]
+            if not data:
+                os.close(fd)
+                del sources[fd]
+                continue
+            if hasattr(stream, "buffer"):
+                stream.buffer.write(data)
+            else:
+                stream.write(data.decode("utf-8", "replace"))
+            stream.flush()
+
+
 def cmd_exec(ctx: Context, p) -> int:
     eng = ctx.engine
     cid = eng.resolve(p.args[0])
@@ -61,13 +84,25 @@ def cmd_exec(ctx: Context, p) -> int:
             os.close(null)
             return 0
         if p.flags.get("tty"):
-            master, slave = os.openpty()
-            pid = execproc.spawn(eng, cid, cmd, tty_slave=os.ttyname(slave), **kw)
-            os.close(slave)
+            if p.flags.get("interactive") and not os.isatty(sys.stdin.fileno()):
+                raise CliExit("the input device is not a TTY", 1)
+            from dockerlab.engine.lifecycle import require_running
+            master, slave_path = container_pty(require_running(eng, cid)["Pid"])
+            try:
+                pid = execproc.spawn(eng, cid, cmd, tty_slave=slave_path, **kw)
+            except BaseException:
+                os.close(master)
+                raise
             return _pty_relay(master, pid, bool(p.flags.get("interactive")))
         stdin = sys.stdin.fileno() if p.flags.get("interactive") else os.open(os.devnull, os.O_RDONLY)
-        sys.stdout.flush()
-        pid = execproc.spawn(eng, cid, cmd, stdio=(stdin, sys.stdout.fileno(), sys.stderr.fileno()), **kw)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            pid = execproc.spawn(eng, cid, cmd, stdio=(stdin, out_w, err_w), **kw)
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+        _copy_output({out_r: sys.stdout, err_r: sys.stderr})
         return execproc.wait(pid)
     except ExecError as e:
         raise CliExit(str(e), e.code)

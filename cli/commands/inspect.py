@@ -1,51 +1,68 @@
-"""docker inspect / container inspect / image inspect / volume inspect, with --format."""
-from __future__ import annotations
+"""docker inspect / container inspect / image inspect / volume inspect, with --format.
 
-import json
+Documents go through templates.typed() with each kind's Go maps, so a
+template sees structs and maps as Docker's Go types do; render_inspect
+prints the JSON or runs the template (typed, then raw like Docker).
+"""
+from __future__ import annotations
 
 from dockerlab.engine.errors import EngineError, NotFound
 
-from ..context import Context
+from .. import templates
+from ..context import CliExit, Context
+
+MAPS = {"container": templates.CONTAINER_MAPS, "image": templates.IMAGE_MAPS,
+        "volume": templates.VOLUME_MAPS, "network": templates.NETWORK_MAPS}
+ORDER = ("container", "image", "network", "volume")   # docker/cli inspectAll
 
 
-def render(ctx: Context, objs: list[dict], fmt: str | None) -> None:
-    if not fmt:
-        ctx.print(json.dumps(objs, indent=4, ensure_ascii=False))
-        return
-    from .. import templates
-    for obj in objs:
-        ctx.print(templates.render(fmt, obj))
-
-
-def _find(ctx: Context, ref: str, kind: str | None) -> dict:
+def _lookups(ctx: Context) -> dict:
     eng = ctx.engine
-    lookups = {"container": eng.inspect_container, "image": eng.inspect_image,
-               "volume": eng.volumes.get, "network": lambda r: eng.networks.get(r)}
-    order = [kind] if kind else ["container", "image", "volume", "network"]
-    for k in order:
+    return {"container": eng.inspect_container, "image": eng.inspect_image,
+            "volume": eng.volumes.get, "network": eng.networks.get}
+
+
+def _find(ctx: Context, ref: str, kind: str | None) -> tuple[str, dict]:
+    lookups = _lookups(ctx)
+    for k in ([kind] if kind else ORDER):
         try:
-            return lookups[k](ref)
-        except (NotFound, EngineError) as e:
+            return k, lookups[k](ref)
+        except EngineError as e:
             if kind:
-                raise e
-    raise NotFound(f"No such object: {ref}")
+                raise
+            if e.status != 404 and "invalid reference format" not in str(e):
+                raise
+    raise NotFound(f"Error: No such object: {ref}")
+
+
+def _message(err: EngineError, ref: str, kind: str | None) -> str:
+    text = str(err)
+    if text.startswith("Error: No such object"):
+        return text
+    if kind == "image" and text.startswith("No such image"):
+        text = f"No such image: {ref}"
+    return f"Error response from daemon: {text}"
 
 
 def cmd_inspect(ctx: Context, p, kind: str | None = None) -> int:
     kind = kind or p.flags.get("type") or None
-    objs, code = [], 0
+    if kind and kind not in MAPS:
+        raise CliExit(f'"{kind}" is not a valid value for --type', 1)
+    docs, errors = [], []
     for ref in p.args:
         try:
-            objs.append(_find(ctx, ref, kind))
+            found, doc = _find(ctx, ref, kind)
         except EngineError as e:
-            msg = str(e)
-            if kind == "image" and msg.startswith("No such image"):
-                msg = f"No such image: {ref}"
-            ctx.warn(f"Error response from daemon: {msg}" if kind != "volume" else f"Error response from daemon: {msg}")
-            code = 1
-    if objs or not p.flags.get("format"):
-        render(ctx, objs, p.flags.get("format"))
-    return code
+            errors.append(_message(e, ref, kind))
+            continue
+        docs.append(templates.typed(doc, MAPS[found]))
+    out, failures = templates.render_inspect(p.flags.get("format"), docs)
+    ctx.out.write(out if out.endswith("\n") else out + "\n")
+    ctx.out.flush()
+    errors += failures
+    if errors:
+        raise CliExit("\n".join(errors), 1)
+    return 0
 
 
 COMMANDS = {("inspect",): cmd_inspect,

@@ -128,8 +128,7 @@ Server:
 
 
 
-COMMANDS = {("container", "prune"): cmd_container_prune,
-            ("image", "rm"): cmd_rmi, ("image", "tag"): cmd_tag,
+COMMANDS = {("image", "rm"): cmd_rmi, ("image", "tag"): cmd_tag,
             ("volume", "create"): cmd_volume_create, ("volume", "inspect"): cmd_volume_inspect,
             ("volume", "rm"): cmd_volume_rm, ("volume", "prune"): cmd_volume_prune,
             ("system", "info"): cmd_info, ("version",): cmd_version}

@@ -8,34 +8,57 @@ import sys
 from dockerlab.engine.errors import EngineError
 
 from ..context import CliExit, Context
-from ..runopts import create_body
+from ..runopts import client_checks, create_body
 from ..terminal import Detached, relay
 from .images_pull import ensure_image
 
 
-def create_container(ctx: Context, flags: dict, args: list[str], given: set[str] = frozenset()) -> str:
+def create_container(ctx: Context, flags: dict, args: list[str], given: set[str] = frozenset(),
+                     verb: str = "run") -> str:
+    client_checks(flags, args, verb)
     body, name = create_body(flags, args, given)
-    if body["HostConfig"]["AutoRemove"] and body["HostConfig"]["RestartPolicy"]["Name"] not in ("", "no"):
-        raise CliExit("docker: Conflicting options: --restart and --rm", 125)
     ensure_image(ctx, body["Image"])
     return ctx.engine.create(body, name)["Id"]
 
 
 def cmd_create(ctx: Context, p) -> int:
-    cid = create_container(ctx, p.flags, p.args, set(p.given))
+    cid = create_container(ctx, p.flags, p.args, set(p.given), "create")
     ctx.print(cid)
     return 0
+
+
+def require_terminal(flags: dict) -> None:
+    """Docker's client refuses -t with -i when stdin is not a terminal, before creating anything."""
+    if flags.get("tty") and flags.get("interactive") and not flags.get("detach"):
+        if sys.stdin is None or not os.isatty(sys.stdin.fileno()):
+            raise CliExit("the input device is not a TTY", 1)
 
 
 def cmd_run(ctx: Context, p) -> int:
     flags = p.flags
     detach = bool(flags.get("detach"))
+    require_terminal(flags)
     cid = create_container(ctx, flags, p.args, set(p.given))
     if detach:
         ctx.engine.start(cid)
         ctx.print(cid)
         return 0
-    return start_attached(ctx, cid, tty=bool(flags.get("tty")), stdin=bool(flags.get("interactive")))
+    code = start_attached(ctx, cid, tty=bool(flags.get("tty")), stdin=bool(flags.get("interactive")))
+    if flags.get("rm"):
+        _wait_removed(ctx, cid)
+    return code
+
+
+def _wait_removed(ctx: Context, cid: str, seconds: float = 5.0) -> None:
+    """Docker's CLI returns from `run --rm` once the container is gone, not just exited."""
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            ctx.engine.record(cid)
+        except EngineError:
+            return
+        time.sleep(0.005)
 
 
 def start_attached(ctx: Context, cid: str, tty: bool, stdin: bool) -> int:

@@ -7,13 +7,13 @@ dependency for two calls, so the attribute structs are packed by hand
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+
 import errno
 import os
 import resource
 import struct
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)  # find_library would run ldconfig
 _libc.syscall.restype = ctypes.c_long
 _SYS_BPF = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine, 321)
 

@@ -1,8 +1,9 @@
 """The catalog of base images dockerlab can build offline, by name.
 
 A registry of recipes: `standins.py` brings the busybox-based ones
-(hello-world, busybox, alpine); Debian-based recipes (mmdebstrap) can be
-added with `register` without touching the rest. `prepare` builds an image
+(hello-world, busybox, alpine), `recipes/` the Debian-based ones built
+with mmdebstrap and apt (debian, ubuntu, nginx, python, gcc, stress,
+registry); more can be added with `register`. `prepare` builds an image
 once and tags it `NAME:latest`; when that tag already exists (built before,
 or a real image loaded by the student) it is left alone.
 """
@@ -69,8 +70,9 @@ def prepare(store: ImageStore, name: str, progress: Progress | None = None,
 
 
 def _register_builtin() -> None:
+    from .recipes import RECIPES as DEBIAN_BASED
     from .standins import RECIPES
-    for r in RECIPES:
+    for r in (*RECIPES, *DEBIAN_BASED):
         register(r)
 
 

@@ -9,7 +9,6 @@ never leaves a half-unpacked layer under a real name.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -21,9 +20,10 @@ from typing import BinaryIO, Callable, ContextManager, Iterable
 from ..errors import InvalidArgument, NotFound
 from ..fsutil import atomic_write_bytes, atomic_write_json, read_json
 from . import compression
+from .fastunpack import Ingested, ingest
 from .layers import apply_layer, diff_size
 from .oci import digest_of
-from .tarstream import CHUNK, HashingReader
+from .tarstream import HashingReader
 
 LayerSource = str | os.PathLike | BinaryIO
 
@@ -102,70 +102,68 @@ class LayerStore:
             atomic_write_bytes(path, data)
         return digest
 
-    def _ingest(self, src: LayerSource) -> tuple[Path, str, int]:
-        """Copy the layer as given into a temporary blob file, hashing it."""
-        self.blobs_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.blobs_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
-        hasher, size = hashlib.sha256(), 0
-        is_path = isinstance(src, (str, os.PathLike))
-        ctx = open(src, "rb") if is_path else contextlib.nullcontext(src)
-        try:
-            with ctx as f, open(tmp, "wb") as out:
-                while chunk := f.read(CHUNK):
-                    hasher.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return tmp, "sha256:" + hasher.hexdigest(), size
-
     # -- layers ------------------------------------------------------------
     def add(self, src: LayerSource, parent: "Layer | str | None" = None,
             allow_devices: bool = True) -> Layer:
-        """Store and unpack the layer tar `src` on top of `parent` (idempotent)."""
+        """Store and unpack the layer tar `src` on top of `parent` (idempotent).
+
+        The source is read once (fastunpack.ingest: blob copy, hashes and GNU
+        tar fed together); layers only layers.py reads right are unpacked
+        from the stored blob afterwards.
+        """
         parent_id = parent.chain_id if isinstance(parent, Layer) else parent
         if parent_id:
             self.get(parent_id)
         self._sweep_stale()
-        tmp_blob, blob, blob_size = self._ingest(src)
-        try:
-            known = self._find_by_blob(blob, parent_id)
-            if known is not None:
-                return known
-            return self._unpack(tmp_blob, blob, blob_size, parent_id, allow_devices)
-        finally:
-            tmp_blob.unlink(missing_ok=True)
-
-    def _unpack(self, tmp_blob: Path, blob: str, blob_size: int, parent_id: str | None,
-                allow_devices: bool) -> Layer:
+        self.blobs_dir.mkdir(parents=True, exist_ok=True)
         self.layers_dir.mkdir(parents=True, exist_ok=True)
-        work = self.layers_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
+        tag = f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
+        tmp_blob, work = self.blobs_dir / tag, self.layers_dir / tag
         (work / "diff").mkdir(parents=True, mode=0o755)
         try:
-            with compression.open_decompressed(tmp_blob) as (stream, kind):
-                reader = HashingReader(stream)
-                apply_layer(reader, work / "diff", allow_devices=allow_devices)
-                reader.drain()
-            diff_id = reader.digest()
-            cid = chain_id(parent_id, diff_id)
-            layer = Layer(chain_id=cid, diff_id=diff_id, parent=parent_id,
-                          size=diff_size(work / "diff"), blob=blob, blob_size=blob_size,
-                          media_type=compression.MEDIA_TYPES[kind],
-                          path=self.layers_dir / digest_hex(cid))
-            atomic_write_json(work / "meta.json", layer.to_meta())
-            with self._lock():
-                if parent_id:
-                    self.get(parent_id)       # still there (not removed meanwhile)
-                if layer.path.exists():
-                    return self.get(cid)      # someone unpacked it first: reuse theirs
-                if not self.blob_path(blob).exists():
-                    os.link(tmp_blob, self.blob_path(blob))
-                os.rename(work, layer.path)
-            return layer
+            is_path = isinstance(src, (str, os.PathLike))
+            ctx = open(src, "rb") if is_path else contextlib.nullcontext(src)
+            with ctx as f:
+                got = ingest(f, tmp_blob, work / "diff", allow_devices)
+            known = self._find_by_blob(got.blob, parent_id)
+            if known is not None:
+                return known
+            if not got.unpacked:
+                shutil.rmtree(work / "diff")
+                (work / "diff").mkdir(mode=0o755)
+                got = self._unpack(tmp_blob, got, work, allow_devices)
+            return self._install(work, tmp_blob, got, parent_id)
         finally:
+            tmp_blob.unlink(missing_ok=True)
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)
+
+    def _unpack(self, tmp_blob: Path, got: Ingested, work: Path, allow_devices: bool) -> Ingested:
+        """Unpack the stored blob with layers.py (the careful, reference unpacker)."""
+        with compression.open_decompressed(tmp_blob) as (stream, kind):
+            reader = HashingReader(stream)
+            apply_layer(reader, work / "diff", allow_devices=allow_devices)
+            reader.drain()
+        return Ingested(got.blob, got.blob_size, reader.digest(), kind, unpacked=True,
+                        size=diff_size(work / "diff"))
+
+    def _install(self, work: Path, tmp_blob: Path, got: Ingested, parent_id: str | None) -> Layer:
+        """Rename the unpacked `work` dir into place and keep its blob, under the lock."""
+        cid = chain_id(parent_id, got.diff_id)
+        layer = Layer(chain_id=cid, diff_id=got.diff_id, parent=parent_id, size=got.size,
+                      blob=got.blob, blob_size=got.blob_size,
+                      media_type=compression.MEDIA_TYPES[got.kind],
+                      path=self.layers_dir / digest_hex(cid))
+        atomic_write_json(work / "meta.json", layer.to_meta())
+        with self._lock():
+            if parent_id:
+                self.get(parent_id)       # still there (not removed meanwhile)
+            if layer.path.exists():
+                return self.get(cid)      # someone unpacked it first: reuse theirs
+            if not self.blob_path(got.blob).exists():
+                os.link(tmp_blob, self.blob_path(got.blob))
+            os.rename(work, layer.path)
+        return layer
 
     def _find_by_blob(self, blob: str, parent_id: str | None) -> Layer | None:
         """An existing layer made from the very same blob on the same parent."""

@@ -139,19 +139,85 @@ For a first real shell in a container, try:
 EOF
 """
 
-APK = """#!/bin/sh
-# dockerlab stand-in for Alpine's package manager: there are no packages here yet.
-case "$1" in
-  --version|-V) echo "apk-tools 0.0 (dockerlab stand-in: cannot install packages)"; exit 0 ;;
+APK = r"""#!/bin/sh
+# dockerlab stand-in for Alpine's apk. There is no Alpine package repository in the
+# lab: `apk add NAME` installs the Debian 12 package NAME and the libraries it needs,
+# fetched through the lab's package cache (the container's gateway, port 3142), and
+# says so. Removing packages is not supported.
+DB=/lib/apk/dockerlab-installed
+SUITE="Debian 12 (bookworm)"
+say() { echo "$*"; }
+cache() {
+    gw=$(ip route 2>/dev/null | awk '/^default/ {print $3; exit}')
+    [ -n "$gw" ] && echo "http://$gw:3142"
+}
+debian_name() {   # a few Alpine names whose Debian package is called otherwise
+    case "${1%%[=<>~]*}" in
+        build-base) echo "gcc libc6-dev make" ;;
+        bind-tools) echo dnsutils ;;
+        iputils) echo iputils-ping ;;
+        py3-pip) echo python3-pip ;;
+        openssh-client) echo openssh-client ;;
+        *) echo "${1%%[=<>~]*}" ;;
+    esac
+}
+no_cache() {
+    say "ERROR: the lab's package cache cannot be reached (no default gateway, or no cache on it)"
+    say "(dockerlab stand-in for apk: packages come from $SUITE through the lab's cache)"
+    exit 1
+}
+cmd=""; pkgs=""; skip=""
+for a in "$@"; do
+    if [ -n "$skip" ]; then skip=""; continue; fi
+    case "$a" in
+        -t|--virtual|-X|--repository|-p|--root|--arch) skip=1 ;;
+        --version|-V) say "apk-tools 0.0 (dockerlab stand-in: installs $SUITE packages)"; exit 0 ;;
+        -*) ;;
+        *) if [ -z "$cmd" ]; then cmd=$a; else pkgs="$pkgs $a"; fi ;;
+    esac
+done
+case "$cmd" in
+update)
+    base=$(cache) || no_cache
+    say "fetch $base/debian/dists/bookworm/InRelease (dockerlab stand-in: $SUITE packages)"
+    wget -q -O /dev/null "$base/debian/dists/bookworm/InRelease" || no_cache
+    say "OK: $SUITE package index reachable through the lab's package cache" ;;
+add)
+    [ -n "$pkgs" ] || { say "ERROR: apk add: no package given"; exit 1; }
+    base=$(cache) || no_cache
+    list=""; for p in $pkgs; do list="$list $(debian_name "$p")"; done
+    query=$(echo $list | tr ' ' ',')
+    say "fetch $base (dockerlab stand-in for apk: installing $SUITE packages)"
+    plan=$(wget -q -O - "$base/apk/plan?pkgs=$query") || no_cache
+    missing=$(echo "$plan" | awk '$1 == "missing" {print $2}')
+    if [ -n "$missing" ]; then
+        say "ERROR: unable to select packages:"
+        for m in $missing; do say "  $m (no such package):"; say "    required by: world[$m]"; done
+        say "(dockerlab stand-in: there is no Debian package by that name in $SUITE)"
+        exit 1
+    fi
+    total=$(echo "$plan" | grep -c '^ok ')
+    tmp=/tmp/.apk-dockerlab.$$.tar
+    wget -q -O "$tmp" "$base/apk/bundle?pkgs=$query" || { rm -f "$tmp"; no_cache; }
+    i=0
+    echo "$plan" | while read -r ok name version; do
+        i=$((i + 1)); say "($i/$total) Installing $name ($version)"
+    done
+    tar -xf "$tmp" -C / || { rm -f "$tmp"; say "ERROR: could not unpack the packages"; exit 1; }
+    rm -f "$tmp"
+    mkdir -p "${DB%/*}"
+    echo "$plan" | awk '{print $2, $3}' >> "$DB"
+    say "OK: $total Debian packages installed (dockerlab stand-in for apk)" ;;
+info|list)
+    [ -f "$DB" ] && awk '{print $1 "-" $2}' "$DB" | sort -u ;
+    exit 0 ;;
+del)
+    say "ERROR: apk del: the dockerlab stand-in cannot remove packages"; exit 1 ;;
+*)
+    say "usage: apk add|update|info PACKAGE... (dockerlab stand-in: installs $SUITE packages"
+    say "       through the lab's package cache)"
+    exit 1 ;;
 esac
-cat >&2 <<'EOF'
-apk : cette image est le remplaçant d'Alpine Linux fourni par dockerlab, construit
-      à partir de busybox. Elle ne sait pas encore installer de paquets
-      (il n'y a pas de dépôt de paquets Alpine hors ligne).
-apk: this image is dockerlab's stand-in for Alpine Linux, built from busybox.
-     It cannot install packages yet (there is no offline Alpine package repository).
-EOF
-exit 1
 """
 
 
@@ -244,11 +310,12 @@ def build_busybox(store: ImageStore, progress: Progress) -> Image:
 def build_alpine(store: ImageStore, progress: Progress) -> Image:
     bb = find_busybox()
     base = _base_layer(store, bb, "alpine", "1/2", progress)
-    progress("alpine: layer 2/2 Alpine-like /etc files and an apk that explains itself")
+    progress("alpine: layer 2/2 Alpine-like /etc files and an apk that installs Debian packages")
     top = _add_tree(store, alpine_tree(bb), base)
     return _create(store, "alpine", bb, [("busybox-rootfs", base), ("alpine-files", top)],
                    ["/bin/sh"], "dockerlab stand-in for Alpine Linux built from busybox "
-                   f"({bb.version}); apk cannot install packages")
+                   f"({bb.version}); its apk installs Debian 12 packages through the lab's "
+                   "package cache")
 
 
 RECIPES = (
@@ -258,7 +325,9 @@ RECIPES = (
     Recipe("busybox", {"fr": "busybox : un shell et les outils Unix de base",
                        "en": "busybox: a shell and the basic Unix tools"},
            "busybox-static", build_busybox),
-    Recipe("alpine", {"fr": "remplaçant d'Alpine Linux construit avec busybox (sans apk)",
-                      "en": "stand-in for Alpine Linux built with busybox (no apk)"},
+    Recipe("alpine", {"fr": "remplaçant d'Alpine Linux construit avec busybox "
+                            "(apk installe des paquets Debian)",
+                      "en": "stand-in for Alpine Linux built with busybox "
+                            "(apk installs Debian packages)"},
            "busybox-static", build_alpine),
 )

@@ -143,6 +143,42 @@ class ImageStore:
                 self._set_tags(image_id, keys)
         return self.get(image_id)
 
+    def add_image(self, config: bytes, chain: Sequence[Layer], tags: Iterable[str] = (),
+                  digests: Iterable[str] = (), manifest: bytes | None = None) -> tuple[Image, dict]:
+        """Record an image from its exact config bytes (load, pull): the id stays Docker's.
+
+        `chain` are the image's layers, already stored; `digests` are
+        `repo@sha256:...` references (RepoDigests); `manifest` is the manifest
+        as the registry served it (else one is made from the layers).
+        Returns the image and {tag: id of the image that had it before}.
+        """
+        image_id = oci.digest_of(config)
+        try:
+            doc = json.loads(config)
+        except ValueError as e:
+            raise InvalidArgument(f"invalid image config: {e}") from None
+        diff_ids = list(((doc.get("rootfs") or {}).get("diff_ids")) or [])
+        if diff_ids != [l.diff_id for l in chain]:
+            raise InvalidArgument("the config's rootfs.diff_ids do not match the image's layers")
+        keys = [tag_key(t) for t in tags]
+        with self.lock():
+            self.layers.chain(diff_ids)
+            self.layers.put_blob(config)
+            if manifest is None:
+                manifest = oci.canonical_json(oci.build_manifest(
+                    image_id, len(config), [l.descriptor() for l in chain]))
+            meta = self._meta(image_id) or {"parent": "", "last_tag_time": ""}
+            meta["manifest"] = self.layers.put_blob(manifest)
+            self._write_meta(image_id, meta)
+            repos = self.read_repositories()
+            moved = {k: repos[k] for k in keys if repos.get(k) not in (None, image_id)}
+            for ref in digests:
+                repos[parse(ref).familiar()] = image_id
+            self.write_repositories(repos)
+            if keys:
+                self._set_tags(image_id, keys)
+        return self.get(image_id), moved
+
     def _as_chain(self, layers: Sequence[Layer] | Sequence[str]) -> list[Layer]:
         if all(isinstance(l, str) for l in layers):
             return self.layers.chain(layers)  # type: ignore[arg-type]
@@ -268,6 +304,10 @@ class ImageStore:
         repos = self.read_repositories()
         images = [self._load(i, repos) for i in self.image_ids()]
         return sorted(images, key=lambda im: (oci.parse_time(im.created), im.id), reverse=True)
+
+    def has(self, image_id: str) -> bool:
+        """True when the full id `image_id` is in the store (the build cache checks its entries)."""
+        return self._meta(image_id) is not None
 
     def image_ids(self) -> list[str]:
         if not self.images_dir.is_dir():

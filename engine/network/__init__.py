@@ -9,9 +9,21 @@ out of its bridges (isolation.py).
 """
 from __future__ import annotations
 
-from . import ports
-from .manager import NetworkManager, endpoint_id
 from .portspec import PortBinding, parse_publish
-from .teardown import teardown
+
+_LAZY = {"NetworkManager": "manager", "endpoint_id": "manager", "teardown": "teardown", "ports": None}
+
+
+def __getattr__(name: str):
+    """Load the netlink side (pyroute2, ~90 ms) only when something needs it."""
+    if name not in _LAZY:
+        raise AttributeError(name)
+    import importlib
+    if _LAZY[name] is None:
+        return importlib.import_module(f"{__name__}.{name}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value    # importing the submodule `teardown` bound its name to the module
+    return value
+
 
 __all__ = ["NetworkManager", "teardown", "ports", "PortBinding", "parse_publish", "endpoint_id"]

@@ -34,6 +34,8 @@ def teardown(settings: Settings) -> None:
     """Remove bridges, veths, rules, DNS servers, proxies and state of this root."""
     dnsserver.stop_all(settings)
     ports.close_all(settings)
+    from ..pkgcache import stop as stop_package_cache   # started with the default bridge
+    stop_package_cache(settings)
     tag = links.tag_for(settings)
     bridges = _our_bridges(settings, tag)
     with IPRoute() as ipr:

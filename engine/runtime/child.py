@@ -18,6 +18,7 @@ import termios
 
 from .. import security   # imported before pivot_root: the host's files vanish after it
 from . import libc
+from .trace import mark
 from .process import ExecError, build_env, find_executable, prepare_cwd, resolve_user
 from .rootfs import build_rootfs
 from .spec import ContainerSpec
@@ -69,14 +70,12 @@ def setup_stdio(tty_slave: str | None, stdio: tuple[int, int, int] | None) -> No
 
 
 def _security(spec: ContainerSpec) -> security.SecurityOptions:
+    """The spec's security settings, parsed with the daemon's rules (checked at create)."""
     opts = security.SecurityOptions(privileged=spec.privileged, cap_add=list(spec.cap_add),
-                           cap_drop=list(spec.cap_drop), read_only_rootfs=spec.read_only)
-    for item in spec.security_opt:
-        key, _, value = item.partition("=" if "=" in item else ":")
-        if key == "no-new-privileges":
-            opts.no_new_privileges = value in ("", "true")
-        elif key == "seccomp":
-            opts.seccomp = value
+                                    cap_drop=list(spec.cap_drop), read_only_rootfs=spec.read_only,
+                                    masked_paths=spec.masked_paths,
+                                    readonly_paths=spec.readonly_paths)
+    security.parse_security_opt(list(spec.security_opt), opts)
     return opts
 
 
@@ -85,22 +84,31 @@ def run_child(spec: ContainerSpec, sync_w: int, go_r: int, err_fd: int,
     """Never returns: execs the container's program or exits with an error code."""
     code = 125
     try:
+        mark("child.begin")
         reset_signals()
         if spec.join_netns_pid is not None:
             with open(f"/proc/{spec.join_netns_pid}/ns/net") as ns:
                 libc.setns(ns.fileno(), libc.CLONE_NEWNET)
+        mark("child.unshare")
         libc.unshare(namespace_flags(spec))
+        mark("child.unshared")
         os.write(sync_w, b"u")
-        if os.read(go_r, 1) != b"g":
-            os._exit(125)
-        if namespace_flags(spec) & libc.CLONE_NEWNET:
-            loopback_up()
+        # While the shim joins the cgroup and plugs the network (a cgroup v1
+        # attach waits for an RCU grace period, ~10 ms), the root is built.
         setup_stdio(tty_slave, stdio)
         if spec.network_mode != "host":
             libc.sethostname(spec.hostname or spec.id[:12])
         opts = _security(spec)
+        mark("child.prepare_seccomp")
         security.prepare_seccomp(opts)   # needs the profile file: before pivot_root
+        mark("child.rootfs")
         build_rootfs(spec, tty_slave)
+        mark("child.wait_go")
+        if os.read(go_r, 1) != b"g":    # in the cgroup, network plugged: only now run its code
+            os._exit(125)
+        mark("child.go")
+        if namespace_flags(spec) & libc.CLONE_NEWNET:
+            loopback_up()
         exec_program(spec, opts)
     except ExecError as e:
         code, message = e.code, str(e)
@@ -123,5 +131,7 @@ def exec_program(spec: ContainerSpec, opts: security.SecurityOptions) -> None:
     security.protect_paths(opts)
     security.drop_privileges(opts, user.uid, user.gid, user.groups)
     exe = find_executable(spec.args[0], env.get("PATH", ""))
+    mark("child.apply_seccomp")
     security.apply_seccomp(opts)
+    mark("child.execve")
     os.execve(exe, spec.args, env)

@@ -11,6 +11,7 @@ from .process import ExecError, build_env, find_executable, resolve_user
 
 NAMESPACES = [("ipc", libc.CLONE_NEWIPC), ("uts", libc.CLONE_NEWUTS), ("net", libc.CLONE_NEWNET),
               ("pid", libc.CLONE_NEWPID), ("mnt", libc.CLONE_NEWNS)]
+PR_SET_DUMPABLE = 4
 EXEC_PREFIX = "OCI runtime exec failed: exec failed: unable to start container process: "
 
 
@@ -35,12 +36,17 @@ def spawn(engine, cid: str, cmd: list[str], *, user: str | None = None, env: lis
     state = require_running(engine, cid)
     record = engine.containers.load(cid)
     spec = spec_of(engine, record)
+    from ..security import seccomp_bpf
+    seccomp_bpf.cache_dir = engine.settings.root / "cache" / "seccomp"
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     cg = cgroups.Cgroup(engine.settings, cid)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - forked
         code, message = 126, "exec failed"
         try:
+            # Before entering: a container process must not ptrace or read /proc/<pid>/ of
+            # this host Python (its exe, maps, fds); execve makes the program dumpable again.
+            libc.prctl(PR_SET_DUMPABLE, 0)
             os.close(err_r)
             opts = _security(spec)
             security.prepare_seccomp(opts)   # reads the profile: before entering the mount ns

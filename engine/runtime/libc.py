@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+
 import os
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)  # find_library would run ldconfig
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000

@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 from . import libc
+from .devices import make_nodes
 from .securejoin import secure_join
 from .spec import ContainerSpec, MountSpec
 
@@ -113,9 +114,15 @@ def build_rootfs(spec: ContainerSpec, tty_slave: str | None) -> None:
     mount_overlay(spec, root)
     mount_proc_sys(root, sys_readonly=not spec.privileged)
     mount_dev(root, tty_slave)
+    make_nodes(root, spec.devices)
     mount_etc_files(root, spec.container_dir)
     for m in spec.mounts:
         mount_user(root, m)
+    if spec.read_only and spec.cwd and os.path.isdir(root):
+        try:
+            _mkdir_in(root, spec.cwd)     # Docker makes WorkingDir before the root turns read-only
+        except OSError:
+            pass                          # reported by prepare_cwd with Docker's message
     pivot_into(root)
     if spec.read_only:
         libc.mount(None, "/", None, libc.MS_BIND | libc.MS_REMOUNT | libc.MS_RDONLY)

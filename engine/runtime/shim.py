@@ -16,6 +16,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fsutil import crash_point
 from .spec import ContainerSpec
 
 
@@ -45,6 +46,8 @@ class ShimRequest:
     networks: list = field(default_factory=list)   # [(network name, {ip, aliases, links})]
     listeners: list = field(default_factory=list)  # bound sockets for published ports
     on_removed: object = None             # callable(container_id): deletes the record (--rm)
+    devices: tuple = ()                   # cgroup device rules; () = Docker's default list
+    lock_fd: int | None = None            # the container's lifecycle lock: closed once started
 
 
 class LaunchError(Exception):
@@ -53,21 +56,72 @@ class LaunchError(Exception):
         self.code = code
 
 
+def _preload(req: ShimRequest) -> None:
+    """Import what the shim and the container child need before forking.
+
+    Imported after the fork, they would be loaded again for every container
+    (pyseccomp alone runs ldconfig twice); imported here, once per process.
+    """
+    from . import shimloop, startup  # noqa: F401
+    from .. import cgroups, security  # noqa: F401
+    if req.networks:   # pyroute2 costs ~90 ms to import: only when a network is plugged
+        from ..network import manager, ports  # noqa: F401
+
+
+def _drop_inherited_fds(req: ShimRequest, report_fd: int, attach: socket.socket | None) -> None:
+    """Point every descriptor the shim inherited but does not use at /dev/null.
+
+    A shim forked from the daemon or the guided shell would otherwise hold
+    their listening sockets and flock()ed files for the container's lifetime.
+    dup2 over them rather than close: a stale Python object of the parent
+    may still close its number later, and must not close a file of ours.
+    """
+    from .trace import kept_fds
+    keep = {0, 1, 2, report_fd, *kept_fds()}
+    if attach is not None:
+        keep.add(attach.fileno())
+    keep.update(l.sock.fileno() for l in req.listeners if getattr(l, "sock", None) is not None)
+    keep.update(fd for l in req.listeners if getattr(l, "group", None) is not None
+                for fd in (l.group.r, l.group.w))      # the proxy's wake-up pipe
+    if req.lock_fd is not None:
+        keep.add(req.lock_fd)
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    keep.add(null)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.dup2(null, fd, inheritable=False)
+            except OSError:
+                pass   # the listdir's own descriptor, already closed
+    os.close(null)
+
+
 def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
     """Fork a detached shim for `req`; return the container's host pid once it runs.
 
     `attach` is one end of a socketpair that becomes the shim's first attached
     client before the program starts, so no output is lost.
     """
+    from .trace import mark
+    mark("launch.begin")
+    _preload(req)
+    from ..security import seccomp_bpf
+    seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"
+    mark("launch.fork")
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the forked shim
         try:
+            mark("shim.forked")
             os.close(r)
             os.setsid()
             if os.fork():
                 os._exit(0)
+            mark("shim.forked_again")
             _detach_stdio(req.spec.container_dir)
+            _drop_inherited_fds(req, w, attach)
+            mark("shim.detached")
             from .shimloop import Shim
             Shim(req, report_fd=w, first_client=attach).run()
         except BaseException:  # noqa: BLE001
@@ -80,6 +134,7 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
             os._exit(0)
     os.close(w)
     os.waitpid(pid, 0)
+    crash_point("start:forked")
     with os.fdopen(r, "rb") as f:
         data = f.read()
     try:

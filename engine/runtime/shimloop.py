@@ -9,11 +9,14 @@ import socket
 import threading
 import time
 
+from .. import events
+from ..fsutil import crash_point
 from . import libc, streams
 from .child import run_child
 from .logs import LogWriter, now_rfc3339
 from .shim import LaunchError, ShimRequest
 from .shimio import Client, IOHub
+from .trace import mark
 from .state import StateFile, attach_path, exit_code_of, process_start_time
 
 DRAIN_SECONDS = 2.0
@@ -37,29 +40,42 @@ class Shim:
 
     # -- lifecycle ------------------------------------------------------------
     def run(self) -> None:
+        mark("shim.begin")
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         me = os.getpid()
         self.state.update(ShimPid=me, ShimStart=process_start_time(me))
         (self.dir / "shim.pid").write_text(str(me))
         self._setup_signals()
         self._listen()
+        mark("shim.cgroup")
         from .. import cgroups
         self.cgroup = cgroups.Cgroup(self.req.settings, self.spec.id)
-        self.cgroup.create(self.req.limits or cgroups.Limits())
+        self.cgroup.create(self.req.limits or cgroups.Limits(),
+                           self.req.devices or cgroups.DOCKER_DEFAULT)
+        mark("shim.cgroup_done")
+        crash_point("shim:cgroup")
         restarts = self.state.read().get("RestartCount", 0)
         backoff = 0.1
         while True:
+            oom_before = self.cgroup.oom_kills()   # OOMKilled describes this run only
             try:
                 self.start_once()
             except LaunchError as e:
                 self._report({"message": str(e), "code": e.code})
                 self.finish(e.code, error=str(e))
                 return
+            mark("shim.running")
             self._report({"pid": self.pid})
+            crash_point("shim:running")
             code = self.serve()
-            oom = self.cgroup.oom_killed()
+            mark("shim.exited")
+            oom = self.cgroup.oom_kills() > oom_before
+            again = self.req.restart.should_restart(code, restarts, self.manual_stop)
+            if not again:
+                self.cgroup.destroy()     # released before anyone hears of the exit
             self.record_exit(code, oom)
-            if not self.req.restart.should_restart(code, restarts, self.manual_stop):
+            crash_point("shim:exited")
+            if not again:
                 break
             restarts += 1
             self.state.update(Status="restarting", Restarting=True, RestartCount=restarts)
@@ -69,9 +85,15 @@ class Shim:
 
     def _report(self, msg: dict) -> None:
         if self.report_fd is not None:
-            os.write(self.report_fd, json.dumps(msg).encode() + b"\n")
+            try:
+                os.write(self.report_fd, json.dumps(msg).encode() + b"\n")
+            except OSError:
+                pass                 # the caller died (kill -9): the container runs on
             os.close(self.report_fd)
             self.report_fd = None
+        if self.req.lock_fd is not None:      # started or failed: rm/stop may act now
+            os.close(self.req.lock_fd)
+            self.req.lock_fd = None
 
     def _setup_signals(self) -> None:
         self.wake_r, wake_w = os.pipe()
@@ -208,6 +230,10 @@ class Shim:
             self._add_waiter(client)
         elif op == "resize":
             self.io.resize(ctl)
+        elif op in ("connect", "disconnect"):   # network connect/disconnect of a live container
+            from ..network.live import handle
+            reply = handle(self.req, self.pid if self.status is None else 0, ctl)
+            client.send(streams.EXIT, json.dumps(reply).encode())
 
     def _add_waiter(self, client: Client) -> None:
         if client not in self.io.clients:
@@ -232,6 +258,7 @@ class Shim:
         self.state.update(Status="exited", Running=False, Restarting=False, Paused=False, Pid=0,
                           ExitCode=code, OOMKilled=oom, FinishedAt=now_rfc3339(), NetworkSettings={})
         self.release_network()
+        events.container(self.req.settings, self.spec.id, "die", exitCode=code)
         self.io.broadcast_exit({"StatusCode": code, "OOMKilled": oom})
 
     def release_network(self) -> None:
@@ -243,6 +270,7 @@ class Shim:
                 print(f"network release failed: {e}")
 
     def finish(self, code: int, error: str = "") -> None:
+        mark("shim.finish")
         self.io.log.close()
         for c in list(self.io.clients):
             self.io.drop(c)
@@ -253,8 +281,9 @@ class Shim:
         if error:
             self.state.update(Status="created" if code in (126, 127) else "exited", Error=error,
                               ExitCode=code, Running=False, Pid=0)
-        self.state.update(ShimPid=0, ShimStart=0)
         for path in (attach_path(self.req.settings.run_dir, self.spec.id), self.dir / "shim.pid"):
             path.unlink(missing_ok=True)
+        self.state.update(ShimPid=0, ShimStart=0)     # last: "no shim" means nothing is held
+        mark("shim.finished")
         if self.req.auto_remove and self.req.on_removed:
             self.req.on_removed(self.spec.id)

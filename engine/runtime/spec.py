@@ -43,6 +43,9 @@ class ContainerSpec:
     cap_drop: list[str] = field(default_factory=list)
     security_opt: list[str] = field(default_factory=list)
     read_only: bool = False
+    masked_paths: list[str] | None = None       # None: Docker's defaults; []: systempaths=unconfined
+    readonly_paths: list[str] | None = None
+    devices: list[dict] = field(default_factory=list)   # extra nodes, see runtime/devices.py
     group_add: list[str] = field(default_factory=list)
 
     @property

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..fsutil import read_fd
 from . import libc
 from .child import run_child
+from .trace import mark
 from .shim import LaunchError, ShimRequest
 
 
@@ -57,17 +58,24 @@ def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
     libc.unshare(libc.CLONE_NEWPID)
     pid = os.fork()
     if pid == 0:
-        _keep_only({sync_w, go_r, err_w, *child_fds})
+        from .trace import kept_fds
+        _keep_only({sync_w, go_r, err_w, *child_fds, *kept_fds()})
         run_child(spec, sync_w, go_r, err_w, tty_slave, stdio)
     libc.setns(own_pidns, libc.CLONE_NEWPID)  # later forks of the shim stay in the host's pid ns
     os.close(own_pidns)
     for fd in (sync_w, go_r, err_w, *child_fds):
         os.close(fd)
     try:
+        mark("shim.cgroup_add")
         cgroup.add(pid)
+        mark("shim.cgroup_added")
         if os.read(sync_r, 1) == b"u":
+            mark("shim.plug_network")
             fds.network, fds.network_ip = _plug_network(req, pid)
-            os.write(go_w, b"g")
+            try:
+                os.write(go_w, b"g")
+            except BrokenPipeError:
+                pass   # the child failed while building its root: its error is on err_r
         os.close(go_w)
         failure = read_fd(err_r)
     finally:
@@ -95,5 +103,9 @@ def _plug_network(req: ShimRequest, pid: int) -> tuple[dict, str]:
             ep = manager.connect(spec.id, spec.name, name, pid, **opts)
             networks[name] = ep
             first_ip = first_ip or ep.get("IPAddress", "")
-    write_hosts(spec, first_ip)
+    if len(networks) > 1:     # one line per network, as Docker writes them
+        from ..network.live import write_hosts as write_hosts_per_network
+        write_hosts_per_network(spec, networks)
+    else:
+        write_hosts(spec, first_ip)
     return networks, first_ip

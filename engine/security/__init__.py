@@ -12,6 +12,7 @@ reachable from inside the container's root.
 from __future__ import annotations
 
 from .capabilities import DEFAULT_CAPS, capability_names
+from .hostconfig import check_host_config, client_security_opts, options_of, parse_security_opt
 from .options import SecurityOptions
 from .paths import protect_paths
 from .privileges import drop_privileges
@@ -20,6 +21,7 @@ from .seccomp_profile import read_profile_file
 from .validation import validate
 
 __all__ = [
-    "DEFAULT_CAPS", "SecurityOptions", "apply_seccomp", "capability_names",
+    "DEFAULT_CAPS", "SecurityOptions", "apply_seccomp", "capability_names", "check_host_config",
+    "client_security_opts", "options_of", "parse_security_opt",
     "drop_privileges", "prepare_seccomp", "protect_paths", "read_profile_file", "validate",
 ]

@@ -23,6 +23,7 @@ from pathlib import Path
 import pyseccomp
 import pytest
 
+import dockerlab.engine.security.seccomp_filter  # noqa: F401 - loaded before any chroot, as the shim's preload does
 from dockerlab.engine.runtime import libc
 from dockerlab.engine.security import (DEFAULT_CAPS, SecurityOptions, apply_seccomp,
                                        drop_privileges, prepare_seccomp, protect_paths)

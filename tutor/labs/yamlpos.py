@@ -103,7 +103,13 @@ class _Builder:
 
 def load_positioned(text: str) -> PositionedYaml:
     """Parse one YAML document; YamlSyntaxError carries pyyaml's position."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)   # the reader already refuses control characters here
+    except yaml.reader.ReaderError as err:
+        before = text[:err.position]
+        position = Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        raise YamlSyntaxError(f"unacceptable character #x{err.character:04x}: "
+                              "special characters are not allowed", position) from None
     try:
         node = loader.get_single_node()
         builder = _Builder(loader)
