@@ -21,6 +21,7 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
+from . import tarcompat
 from .errors import EngineError, NotFound
 from .lifecycle import current_state
 
@@ -184,7 +185,7 @@ def extract_tar(fd: int, dest_dir: str, rename: tuple[str, str] | None = None,
         tar = _Extractor.open(fileobj=src, mode="r|")
         tar.keep_owner = keep_owner
         with tar:
-            tar.extractall(real, filter=safe)
+            tarcompat.extractall(tar, real, safe)
 
 
 def placement(dest: str, src_is_dir: bool, src_base: str, contents: bool) -> tuple[str, tuple[str, str] | None]:

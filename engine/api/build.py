@@ -7,7 +7,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .. import events
+from .. import events, tarcompat
 from ..errors import InvalidArgument
 from .progress import Progress
 
@@ -49,7 +49,7 @@ def _unpack(body, dest: Path) -> None:
     """The context tar (plain or compressed), with Python's `data` filter: nothing escapes."""
     try:
         with tarfile.open(fileobj=_Padded(body), mode="r|*") as tar:
-            tar.extractall(dest, filter="data")
+            tarcompat.extractall(tar, dest, "data")
     except (tarfile.TarError, OSError) as e:
         raise InvalidArgument(f"failed to read the build context: {e}") from None
 

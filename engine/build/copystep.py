@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .. import tarcompat
 from ..errors import InvalidArgument
 
 
@@ -125,7 +126,7 @@ def _copy_one(src: Path, target: Path, include: Callable[[Path], bool] | None) -
 
 def _extract(archive: Path, target: Path) -> None:
     with tarfile.open(archive) as tar:
-        tar.extractall(target, filter="tar")
+        tarcompat.extractall(tar, target, "tar")
 
 
 def stage_copy(stage: Path, plan: CopyPlan, workdir: str, layer_dirs: list[Path]) -> None:

@@ -150,6 +150,8 @@ class _Unpacker:
         if member.isreg():
             _write_file(tar, member, parent_fd, name)
         elif member.issym():
+            if not member.linkname:   # Linux refuses an empty target (ENOENT)
+                raise LayerError(f"invalid layer entry {json.dumps(member.name)}: symlink with an empty target")
             os.symlink(member.linkname, name, dir_fd=parent_fd)
             os.chown(name, member.uid, member.gid, dir_fd=parent_fd, follow_symlinks=False)
             _set_times(parent_fd, name, member)

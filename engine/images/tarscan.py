@@ -331,6 +331,8 @@ class LayerScanner:
         elif h.kind == DIRECTORY:
             self._record_dir(h, parts, path)
         elif h.kind == SYMLINK:
+            if not h.linkname:      # tar would fail half-way on it; say so before it starts
+                raise LayerError(f"invalid layer entry {json.dumps(h.name)}: symlink with an empty target")
             self._symlinks.add(path)
             self.result.size += len(os.fsencode(h.linkname))
         elif h.kind == HARDLINK:

@@ -58,6 +58,12 @@ class Lab:
         """Start `cmd` (default: sleep) in a new network namespace; return its pid."""
         p = subprocess.Popen(["unshare", "-n", *(cmd or ("sleep", "120"))])
         self.procs.append(p)
+        # unshare(1) may not have left our namespace yet: wait until it has, or the
+        # veth would be put in ours (a race that showed once starts got faster)
+        mine = os.stat("/proc/self/ns/net").st_ino
+        deadline = time.monotonic() + 5
+        while os.stat(f"/proc/{p.pid}/ns/net").st_ino == mine and time.monotonic() < deadline:
+            time.sleep(0.001)
         return p.pid
 
     @staticmethod
