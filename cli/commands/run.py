@@ -58,7 +58,7 @@ def _wait_removed(ctx: Context, cid: str, seconds: float = 5.0) -> None:
             ctx.engine.record(cid)
         except EngineError:
             return
-        time.sleep(0.005)
+        time.sleep(0.001)
 
 
 def start_attached(ctx: Context, cid: str, tty: bool, stdin: bool) -> int:
