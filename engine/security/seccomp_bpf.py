@@ -78,8 +78,8 @@ def _read(key: str) -> bytes | None:
 
 
 def _write(key: str, code: bytes) -> None:
-    if cache_dir is None or not _valid(code):
-        return
+    if cache_dir is None or not _valid(code) or not cache_dir.parent.parent.is_dir():
+        return          # no state root (any more): never make one again after a reset
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cache_dir / f".{key}.{os.getpid()}"
