@@ -74,3 +74,15 @@ def crash_point(name: str) -> None:
     """
     if os.environ.get(CRASH_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def tree_size(path) -> int:
+    """Bytes of the files under `path` (not following links); 0 if it is gone."""
+    total = 0
+    for top, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(top, name)).st_size
+            except OSError:
+                pass
+    return total

@@ -6,10 +6,10 @@ converts, filters (the daemon's rules) and leaves the rendering to tables.py.
 """
 from __future__ import annotations
 
-import os
 import re
 
 from dockerlab.engine.errors import InvalidArgument
+from dockerlab.engine.fsutil import tree_size
 
 from .. import tables, units
 from ..context import Context
@@ -40,17 +40,6 @@ def _port_list(c: dict) -> list[dict]:
     return out
 
 
-def _dir_size(path: str) -> int:
-    total = 0
-    for top, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(top, name)).st_size
-            except OSError:
-                pass
-    return total
-
-
 def summary(c: dict, size: bool = False) -> dict:
     """An inspect document as one item of GET /containers/json."""
     created = units.parse_timestamp(c["Created"])
@@ -66,7 +55,7 @@ def summary(c: dict, size: bool = False) -> dict:
                    for m in c.get("Mounts") or []],
     }
     if size:
-        out["SizeRw"] = _dir_size(c["GraphDriver"]["Data"]["UpperDir"])
+        out["SizeRw"] = tree_size(c["GraphDriver"]["Data"]["UpperDir"])
     return out
 
 

@@ -5,6 +5,7 @@ import sys
 
 from dockerlab.engine import containerfs
 from dockerlab.engine.errors import EngineError
+from dockerlab.engine.fsutil import tree_size
 
 from .. import units
 from ..context import Context
@@ -41,22 +42,10 @@ def prune_volumes(ctx: Context) -> tuple[int, str]:
     for v in eng.list_volumes():
         if not eng.volumes.is_anonymous(v["Name"]) or eng.volume_users(v["Name"]):
             continue
-        space += _tree_size(v.get("Mountpoint", ""))
+        space += tree_size(v.get("Mountpoint", ""))
         eng.remove_volume(v["Name"])
         removed.append(v["Name"])
     return space, ("Deleted Volumes:\n" + "".join(n + "\n" for n in removed) if removed else "")
-
-
-def _tree_size(path: str) -> int:
-    import os
-    total = 0
-    for top, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(top, name)).st_size
-            except OSError:
-                pass
-    return total
 
 
 def prune_images(ctx: Context, all_images: bool) -> tuple[int, str]:

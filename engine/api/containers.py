@@ -178,12 +178,12 @@ def top(req) -> None:
 
 def prune(req) -> None:
     filters = req.filters()
-    from .extras import dir_size
+    from ..fsutil import tree_size
     removed, reclaimed = [], 0
     for c in req.engine.list_containers(all=True):
         if c["State"]["Status"] in ("exited", "created", "dead") and \
                 shapes.container_matches(c, {k: v for k, v in filters.items() if k == "label"}):
-            size = dir_size(req.engine.containers.path(c["Id"]) / "upper")
+            size = tree_size(req.engine.containers.path(c["Id"]) / "upper")
             try:
                 req.engine.remove(c["Id"])
             except (NotFound, Conflict):

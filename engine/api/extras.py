@@ -203,17 +203,6 @@ def update(req) -> None:
     req.send_json(200, {"Warnings": warnings})
 
 
-def dir_size(path: Path) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, f)).st_size
-            except OSError:
-                pass
-    return total
-
-
 ROUTES = [
     ("POST", "/commit", commit),
     ("POST", "/containers/{id}/pause", pause),
