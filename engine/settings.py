@@ -7,7 +7,6 @@ collides with another run or with a student's lab.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ DEFAULT_ROOT = "/var/lib/dockerlab"
 
 
 def _suffix(root: Path) -> str:
+    import hashlib     # not at the top: a slimmed shim loads this module (runtime/monitor.py)
     return hashlib.sha256(str(root).encode()).hexdigest()[:6]
 
 

@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import sys
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +107,8 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
     _preload(req)
     from ..security import seccomp_bpf
     seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"
+    from ..cgroups.prime import prime_attach
+    prime_attach()            # the container's cgroup move, ~10 ms on, then need not wait
     mark("launch.fork")
     r, w = os.pipe()
     pid = os.fork()
@@ -125,6 +126,7 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
             from .shimloop import Shim
             Shim(req, report_fd=w, first_client=attach).run()
         except BaseException:  # noqa: BLE001
+            import traceback
             traceback.print_exc()
             try:
                 os.write(w, json.dumps({"message": "shim failed (see shim.log)", "code": 125}).encode())

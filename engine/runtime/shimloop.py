@@ -6,13 +6,11 @@ import os
 import selectors
 import signal
 import socket
-import threading
 import time
 
 from .. import events
 from ..fsutil import crash_point
-from . import libc, streams
-from .child import run_child
+from . import monitor, streams
 from .logs import LogWriter, now_rfc3339
 from .shim import LaunchError, ShimRequest
 from .shimio import Client, IOHub
@@ -38,9 +36,32 @@ class Shim:
         self.kill_at: float | None = None
         self.waiters: list[Client] = []
 
+    @classmethod
+    def resumed(cls, state: dict) -> "Shim":
+        """The shim of a running container, rebuilt after a slimming exec (monitor.py)."""
+        shim = cls(state["req"], report_fd=None, first_client=None)
+        shim.io.log.partial = state["partial"]
+        shim.pid, shim.restarts, shim.backoff = state["pid"], state["restarts"], state["backoff"]
+        shim.oom_before = state["oom_before"]
+        fds = state["fds"]
+        shim._setup_signals()
+        shim.server = socket.socket(fileno=fds["server"])
+        shim.io.sel.register(shim.server, selectors.EVENT_READ, ("accept", None))
+        shim.io.master_fd, shim.io.stdin_fd = fds["master"], fds["stdin"]
+        for fd, stream in fds["outputs"].items():
+            shim.io.add_output(fd, stream)
+        for fd in (fds["server"], *fds["outputs"], fds["master"], fds["stdin"]):
+            if fd is not None:
+                os.set_inheritable(fd, False)
+        from .. import cgroups
+        shim.cgroup = cgroups.Cgroup(shim.req.settings, shim.spec.id)
+        shim.reap()        # an exit during the exec raised no signal we could catch
+        return shim
+
     # -- lifecycle ------------------------------------------------------------
     def run(self) -> None:
         mark("shim.begin")
+        from . import libc
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         me = os.getpid()
         self.state.update(ShimPid=me, ShimStart=process_start_time(me))
@@ -54,33 +75,39 @@ class Shim:
                            self.req.devices or cgroups.DOCKER_DEFAULT)
         mark("shim.cgroup_done")
         crash_point("shim:cgroup")
-        restarts = self.state.read().get("RestartCount", 0)
-        backoff = 0.1
+        self.restarts = self.state.read().get("RestartCount", 0)
+        self.backoff = 0.1
+        self.lifecycle(start=True)
+
+    def lifecycle(self, start: bool) -> None:
+        """Start (unless resuming a running process), serve, restart or finish."""
         while True:
-            oom_before = self.cgroup.oom_kills()   # OOMKilled describes this run only
-            try:
-                self.start_once()
-            except LaunchError as e:
-                self._report({"message": str(e), "code": e.code})
-                self.finish(e.code, error=str(e))
-                return
-            mark("shim.running")
-            self._report({"pid": self.pid})
-            crash_point("shim:running")
+            if start:
+                self.oom_before = self.cgroup.oom_kills()   # OOMKilled describes this run only
+                try:
+                    self.start_once()
+                except LaunchError as e:
+                    self._report({"message": str(e), "code": e.code})
+                    self.finish(e.code, error=str(e))
+                    return
+                mark("shim.running")
+                self._report({"pid": self.pid})
+                crash_point("shim:running")
+            start = True
             code = self.serve()
             mark("shim.exited")
-            oom = self.cgroup.oom_kills() > oom_before
-            again = self.req.restart.should_restart(code, restarts, self.manual_stop)
+            oom = self.cgroup.oom_kills() > self.oom_before
+            again = self.req.restart.should_restart(code, self.restarts, self.manual_stop)
             if not again:
                 self.cgroup.destroy()     # released before anyone hears of the exit
             self.record_exit(code, oom)
             crash_point("shim:exited")
             if not again:
                 break
-            restarts += 1
-            self.state.update(Status="restarting", Restarting=True, RestartCount=restarts)
-            self.wait_quietly(backoff)
-            backoff = min(backoff * 2, 60)
+            self.restarts += 1
+            self.state.update(Status="restarting", Restarting=True, RestartCount=self.restarts)
+            self.wait_quietly(self.backoff)
+            self.backoff = min(self.backoff * 2, 60)
         self.finish(code)
 
     def _report(self, msg: dict) -> None:
@@ -122,6 +149,7 @@ class Shim:
     def start_once(self) -> None:
         from .startup import start_process
         self.pid, fds = start_process(self.req, self.cgroup)
+        self.started_at = time.monotonic()
         if fds.master is not None:
             self.io.master_fd = fds.master
             self.io.add_output(fds.master, "stdout")
@@ -136,6 +164,7 @@ class Shim:
                           FinishedAt="0001-01-01T00:00:00Z", ManualStop=False,
                           NetworkSettings=fds.network)
         if fds.network_ip and self.req.listeners:
+            import threading
             from ..network import ports
             threading.Thread(target=ports.serve, args=(self.req.listeners, fds.network_ip),
                              daemon=True).start()
@@ -147,8 +176,11 @@ class Shim:
             timeout = 0.5
             if self.kill_at:
                 timeout = max(0.0, min(timeout, self.kill_at - time.monotonic()))
-            for key, _ in self.io.sel.select(timeout):
+            ready = self.io.sel.select(timeout)
+            for key, _ in ready:
                 self.dispatch(*key.data)
+            if not ready and self.status is None:
+                monitor.idle_tick(self)
             if self.kill_at and time.monotonic() >= self.kill_at:
                 self.kill_at = None
                 self._signal(signal.SIGKILL)

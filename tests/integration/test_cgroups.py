@@ -477,3 +477,16 @@ def test_bad_container_id_is_refused(settings, layout):
     for bad in ("../escape", "a/b", "", ".hidden"):
         with pytest.raises(InvalidArgument):
             Cgroup(settings, bad, layout)
+
+
+def test_priming_the_attach_leaves_this_process_where_it_was():
+    """prime.py's move is a no-op move: same cgroups, and it ends without an error."""
+    import threading
+    from dockerlab.engine.cgroups.prime import prime_attach
+    before = open("/proc/self/cgroup").read()
+    prime_attach()
+    for thread in threading.enumerate():
+        if thread.name == "cgroup-prime":
+            thread.join(5)
+            assert not thread.is_alive()
+    assert open("/proc/self/cgroup").read() == before

@@ -1,0 +1,54 @@
+"""Start the kernel's wait for a cgroup move early, so the container's own move need not wait.
+
+Moving a task into a cgroup takes the kernel's cgroup_threadgroup_rwsem for
+writing. When nobody has moved a task for a while, taking it first waits for a
+full RCU grace period (7-8 ms on these machines, HZ=250); moves made just after
+another one skip that wait. A container start moves its first process ~10 ms
+after the start begins, and everything after waits for it. So the engine makes
+a no-op move at the very start, in a thread: this process into its own cgroup.
+The grace period then runs while the shim is forked and the cgroup is made,
+and the container's move finds it over.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .layout import Layout
+
+
+def own_procs_file(layout: Layout, proc_cgroup: str = "/proc/self/cgroup") -> Path | None:
+    """This process's cgroup.procs in one hierarchy of `layout` (None if it has none)."""
+    with open(proc_cgroup) as f:
+        for line in f:
+            hierarchy, controllers, path = line.rstrip("\n").split(":", 2)
+            if layout.version == 2 and hierarchy == "0":
+                return layout.root / path.lstrip("/") / "cgroup.procs"
+            if layout.version == 1:
+                for controller in controllers.split(","):
+                    if controller in layout.roots:
+                        return layout.roots[controller] / path.lstrip("/") / "cgroup.procs"
+    return None
+
+
+def _move_in_place(procs: Path) -> None:
+    try:
+        fd = os.open(procs, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        pass      # refused (v2's no-internal-process rule...): the kernel waited anyway
+
+
+def prime_attach() -> None:
+    """Begin the grace period a cgroup move waits for, without waiting for it here."""
+    try:
+        procs = own_procs_file(Layout.detect())
+    except (OSError, ValueError, Exception):  # noqa: BLE001 - an optimisation only
+        return
+    if procs is not None:
+        import threading
+        threading.Thread(target=_move_in_place, args=(procs,), daemon=True,
+                         name="cgroup-prime").start()
