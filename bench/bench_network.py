@@ -1,6 +1,8 @@
-"""Requests/second and MB/s through the userland proxy, against a direct connection.
+"""Requests/second and MB/s through the userland proxy, against a direct connection;
+or, with `start`, what plugging a container into the default bridge adds to a start.
 
-Run as root: `python bench/bench_network.py [requests] [megabytes]`.
+Run as root: `python bench/bench_network.py [requests] [megabytes]`
+or `python bench/bench_network.py start [runs]`.
 Builds a throw-away state root, one "container" (busybox httpd in a new
 network namespace) on the default bridge, publishes its port 80 on
 127.0.0.1 and measures a bounded number of HTTP requests and one large
@@ -37,6 +39,14 @@ def free_subnet() -> str:
         net = ipaddress.ip_network(f"10.{random.randint(200, 250)}.{random.randint(0, 255)}.0/24")
         if not any(net.overlaps(t) for t in taken):
             return str(net)
+
+
+def wait_unshared(pid: int) -> None:
+    """Until `unshare -n` has left our namespace (plumbing refuses our own)."""
+    mine = os.stat("/proc/self/ns/net").st_ino
+    deadline = time.monotonic() + 5
+    while os.stat(f"/proc/{pid}/ns/net").st_ino == mine and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def proxy_process(listeners: list, ip: str) -> int:
@@ -100,6 +110,7 @@ def main(count: int = 300, megabytes: int = 200) -> None:
     try:
         httpd = subprocess.Popen(["unshare", "-n", "busybox", "httpd", "-f", "-p", "80",
                                   "-h", str(www)])
+        wait_unshared(httpd.pid)
         ep = NetworkManager(settings).connect("b" * 64, "bench", "bridge", httpd.pid)
         listeners = ports.publish(settings, "b" * 64, ports.parse_publish("127.0.0.1:0:80"))
         server = proxy_process(listeners, ep["IPAddress"])
@@ -118,5 +129,74 @@ def main(count: int = 300, megabytes: int = 200) -> None:
         shutil.rmtree(www, ignore_errors=True)
 
 
+def start_cost(runs: int = 20) -> None:
+    """Median `run --rm busybox true` in process: --network none, then the default bridge.
+
+    The two kinds alternate, so that the load of a shared machine weighs on
+    both alike; lines as bench_runtime.py prints them, then the difference
+    (plugging, the bridge check, releasing). CPU: this process and the shims
+    (a private cpuacct cgroup, v1 only), not the containers' own.
+    """
+    import io
+    from dockerlab.cli.context import Context
+    from dockerlab.cli.main import docker_main
+    from dockerlab.engine.reset import reset
+    root = Path(tempfile.mkdtemp(prefix="dlabbench-"))
+    os.environ["DOCKERLAB_ROOT"] = str(root)
+    settings = Settings.load(root)
+    settings.subnet = free_subnet()
+    settings.save()
+    cpu = _CpuMeter()
+    times: dict[str, list[tuple[float, float]]] = {"none": [], "bridge": []}
+    try:
+        for i in range(runs + 2):
+            for network in times:
+                ctx = Context(out=io.StringIO(), err=io.StringIO())
+                c, t = cpu.read(), time.perf_counter()
+                if docker_main(["run", "--rm", "--network", network, "busybox", "true"], ctx):
+                    raise SystemExit(f"run failed: {ctx.err.getvalue()}")
+                if i >= 2:       # the first runs prepare the image and the bridge
+                    times[network].append(((time.perf_counter() - t) * 1000, (cpu.read() - c) / 1e6))
+    finally:
+        reset(settings)          # first: it stops the package cache, a process in the group
+        cpu.close()
+    med = {k: [statistics.median(col) for col in zip(*v)] for k, v in times.items()}
+    for network, goal in (("none", 25), ("bridge", 40)):
+        print(f"run --rm, in process, {network:<10} : median {med[network][0]:6.1f} ms  (goal <= {goal})"
+              f"  cpu {med[network][1]:5.1f} ms")
+    print(f"network share (bridge - none)       : {med['bridge'][0] - med['none'][0]:6.1f} ms"
+          f"  cpu {med['bridge'][1] - med['none'][1]:5.1f} ms  (n={runs}, load {os.getloadavg()[0]:.2f})")
+
+
+class _CpuMeter:
+    """CPU time of this process and its descendants, through a cgroup v1 cpuacct group."""
+
+    def __init__(self) -> None:
+        self.dir = Path(f"/sys/fs/cgroup/cpuacct/dlabbench-{os.getpid()}")
+        try:
+            self.dir.mkdir()
+            (self.dir / "cgroup.procs").write_text(str(os.getpid()))
+        except OSError:
+            self.dir = None
+
+    def read(self) -> int:
+        return int((self.dir / "cpuacct.usage").read_text()) if self.dir else 0
+
+    def close(self) -> None:
+        if self.dir is None:
+            return
+        (self.dir.parent / "cgroup.procs").write_text(str(os.getpid()))
+        for _ in range(50):          # processes just killed leave the group a moment later
+            try:
+                self.dir.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+        print(f"cgroup {self.dir} left behind: {sorted((self.dir / 'cgroup.procs').read_text().split())}")
+
+
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    if sys.argv[1:2] == ["start"]:
+        start_cost(*(int(a) for a in sys.argv[2:3]))
+    else:
+        main(*(int(a) for a in sys.argv[1:3]))

@@ -58,7 +58,7 @@ def configured(record: dict) -> dict[str, dict]:
 def endpoint_options(ep: dict) -> dict:
     """NetworkManager.connect keyword arguments from a recorded endpoint config."""
     return {"ip": (ep.get("IPAMConfig") or {}).get("IPv4Address") or None,
-            "aliases": list(ep.get("Aliases") or [])}
+            "aliases": list(ep.get("Aliases") or []), "mac": ep.get("MacAddress") or None}
 
 
 def _names(store: NetworkStore, eps: dict[str, dict]) -> dict[str, dict]:
@@ -95,8 +95,8 @@ def start_plan(engine, record: dict) -> tuple[list[tuple[str, dict]], str]:
             opts["links"] = [tuple(link.split(":", 1)) if ":" in link else (link, link)
                              for link in record["HostConfig"].get("Links") or []]
         plan.append(("bridge" if net_name == "default" else net_name, opts))
-    if any(name == "bridge" for name, _ in plan):
-        engine.networks.ensure_default()
+    for name in dict.fromkeys(n for n, _ in plan):
+        engine.networks.prepare(name)     # its bridge, and the package cache on its gateway
     return plan, next((n for n, _ in plan if n != "bridge"), "bridge")
 
 
@@ -121,7 +121,8 @@ def stopped_networks(record: dict, state: dict) -> dict[str, dict]:
         aliases = list(ep.get("Aliases") or [])
         out[name] = {
             "IPAMConfig": ep.get("IPAMConfig") or None, "Links": None,
-            "Aliases": aliases or None, "MacAddress": "", "DriverOpts": None, "GwPriority": 0,
+            "Aliases": aliases or None, "MacAddress": ep.get("MacAddress") or "",   # a configured one stays
+            "DriverOpts": None, "GwPriority": 0,
             "NetworkID": ep.get("NetworkID") or (last.get(name) or {}).get("NetworkID", ""),
             "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0,
             "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
@@ -147,7 +148,7 @@ def _check_connect(record: dict, net: dict) -> None:
 
 
 def connect(engine, network: str, ref: str, *, ip: str | None = None,
-            aliases: list[str] = ()) -> None:
+            aliases: list[str] = (), mac: str | None = None) -> None:
     """`docker network connect [--ip] [--alias] NETWORK CONTAINER`."""
     from ..lifecycle import current_state
     net = engine.networks.get(network)        # the daemon looks the network up first
@@ -164,13 +165,15 @@ def connect(engine, network: str, ref: str, *, ip: str | None = None,
         store = engine.networks.store
         eps = _names(store, configured(record))
         if _has_live_shim(current_state(engine, cid)):
+            engine.networks.prepare(net["Name"])   # here: a shim must not start the cache
             _ask_shim(engine, cid, {"op": "connect", "network": net["Name"], "ip": ip,
-                                    "aliases": aliases})
+                                    "aliases": aliases, "mac": mac})
             _event(engine, net, "connect", cid)     # Docker logs it for a live connect only
         elif net["Name"] in eps:
             return                                   # Docker: "avoid duplicate config"
         eps[net["Name"]] = {"IPAMConfig": {"IPv4Address": ip} if ip else None,
-                            "Aliases": aliases or None, "NetworkID": net["Id"]}
+                            "Aliases": aliases or None, "NetworkID": net["Id"],
+                            **({"MacAddress": mac} if mac else {})}
         _save(engine, record, eps)
 
 

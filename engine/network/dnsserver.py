@@ -2,8 +2,8 @@
 
 Like Docker's, it listens on 127.0.0.11:53 *inside* each container's network
 namespace (so /etc/resolv.conf says `nameserver 127.0.0.11`, as in Docker).
-The UDP socket is created in the container's namespace by a short-lived
-thread, then served by a daemon thread of the process that called
+The UDP socket is created in the container's namespace (netns.created_in),
+then served by a daemon thread of the process that called
 `NetworkManager.connect()` - the container's shim, which lives exactly as
 long as the container. Hence:
 - no extra process, no pid file: the server stops with the shim, and a
@@ -27,7 +27,7 @@ import threading
 
 from ..settings import Settings
 from . import dnsnames
-from .netns import run_in_netns
+from .netns import created_in, netns_path
 from .store import NetworkStore
 
 ADDRESS = "127.0.0.11"
@@ -92,7 +92,11 @@ _guard = threading.Lock()
 
 def _open_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((ADDRESS, PORT))
+    try:
+        sock.bind((ADDRESS, PORT))
+    except BaseException:
+        sock.close()
+        raise
     return sock
 
 
@@ -102,7 +106,11 @@ def start(settings: Settings, container_id: str, pid: int) -> bool:
     with _guard:
         if key in _active and _active[key].thread.is_alive():
             return False
-        sock = run_in_netns(pid, _open_socket)
+        fd = os.open(netns_path(pid), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            sock = created_in(fd, _open_socket)
+        finally:
+            os.close(fd)
         responder = Responder(settings, container_id, sock)
         _active[key] = responder
         responder.start()

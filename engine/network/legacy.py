@@ -1,5 +1,5 @@
 """What Docker still does by hand for a container's files: legacy `--link`
-entries in /etc/hosts, and `--dns`/`--dns-search`/`--dns-option` in
+entries in /etc/hosts (and the link's variables in its environment), and `--dns`/`--dns-search`/`--dns-option` in
 /etc/resolv.conf.
 
 Legacy links only exist on the default bridge (there is no embedded DNS
@@ -24,8 +24,8 @@ def _on_default_bridge(record: dict) -> bool:
     return mode in DEFAULT_BRIDGE
 
 
-def link_hosts(engine, record: dict) -> list[tuple[str, str]]:
-    """[(names, ip)] for each `--link target[:alias]` of a default-bridge container.
+def _linked(engine, record: dict) -> list[tuple[str, str, dict, str]]:
+    """(target, alias, target's record, its IP) for each `--link` of a default-bridge container.
 
     Raises Docker's errors for a target that is missing or not running.
     """
@@ -49,11 +49,64 @@ def link_hosts(engine, record: dict) -> list[tuple[str, str]]:
         ip = ((state.get("NetworkSettings") or {}).get("bridge") or {}).get("IPAddress")
         if not ip:
             raise Conflict(f"Cannot link to /{target}, as it does not belong to the default network")
-        names = [alias, child["Config"].get("Hostname") or cid[:12]]
+        out.append((target, alias, child, ip))
+    return out
+
+
+def link_hosts(engine, record: dict) -> list[tuple[str, str]]:
+    """[(names, ip)]: the /etc/hosts line of each link (alias, hostname, and name if it differs)."""
+    out = []
+    for target, alias, child, ip in _linked(engine, record):
+        names = [alias, child["Config"].get("Hostname") or child["Id"][:12]]
         if alias != target:
             names.append(child["Name"].lstrip("/"))
         out.append((" ".join(names), ip))
     return out
+
+
+def link_env(engine, record: dict) -> list[str]:
+    """The variables Docker gives a container for its legacy links (ALIAS_PORT..., ALIAS_NAME, ALIAS_ENV_...).
+
+    They come before the container's own environment, which wins on a clash.
+    """
+    me = record["Name"].lstrip("/")
+    env: list[str] = []
+    for _target, alias, child, ip in _linked(engine, record):
+        env += _one_link_env(f"/{me}/{alias}", ip, child["Config"])
+    return env
+
+
+def _port_key(port: str) -> tuple[int, str, int]:
+    num, _, proto = port.partition("/")
+    proto = proto or "tcp"
+    return (0 if proto == "tcp" else 1, proto, int(num))
+
+
+def _one_link_env(name: str, ip: str, config: dict) -> list[str]:
+    """Variables for one link: each exposed port (tcp first, by number), ranges of consecutive ones."""
+    alias = name.rsplit("/", 1)[-1].upper().replace("-", "_")
+    ports = [(num, proto) for _, proto, num in sorted(map(_port_key, config.get("ExposedPorts") or {}))]
+    env = [f"{alias}_PORT={ports[0][1]}://{ip}:{ports[0][0]}"] if ports else []
+    start = end = ports[0] if ports else None
+    for i, (num, proto) in enumerate(ports):
+        prefix = f"{alias}_PORT_{num}_{proto.upper()}"
+        env += [f"{prefix}={proto}://{ip}:{num}", f"{prefix}_ADDR={ip}", f"{prefix}_PORT={num}",
+                f"{prefix}_PROTO={proto}"]
+        if i and (num, proto) == (end[0] + 1, end[1]):
+            end = (num, proto)
+            if i < len(ports) - 1:
+                continue
+        if end != start:
+            first = f"{alias}_PORT_{start[0]}_{start[1].upper()}"
+            env += [f"{first}_START={start[1]}://{ip}:{start[0]}", f"{first}_PORT_START={start[0]}",
+                    f"{first}_END={end[1]}://{ip}:{end[0]}", f"{first}_PORT_END={end[0]}"]
+        start = end = (num, proto)
+    env.append(f"{alias}_NAME={name}")
+    for item in config.get("Env") or []:
+        key, sep, value = item.partition("=")
+        if sep and key not in ("HOME", "PATH"):
+            env.append(f"{alias}_ENV_{key}={value}")
+    return env
 
 
 def _entries(lines: list[str], key: str) -> list[str]:

@@ -36,7 +36,8 @@ def handle(req, pid: int, ctl: dict) -> dict:
 def _connect(req, pid: int, ctl: dict) -> None:
     from .manager import NetworkManager
     spec, name = req.spec, ctl["network"]
-    opts = {"ip": ctl.get("ip") or None, "aliases": list(ctl.get("aliases") or [])}
+    opts = {"ip": ctl.get("ip") or None, "aliases": list(ctl.get("aliases") or []),
+            "mac": ctl.get("mac") or None}
     if pid:
         manager = NetworkManager(req.settings)
         ep = manager.connect(spec.id, spec.name, name, pid, **opts)

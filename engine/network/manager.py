@@ -13,13 +13,12 @@ import logging
 import re
 import socket
 
-from pyroute2 import IPRoute
-
 from ..errors import Conflict, EngineError, InvalidArgument, NotFound
 from ..settings import Settings
 from . import dnsnames, dnsserver, ipam, ports, render, resolvconf
 from . import links as netlink
 from .store import PREDEFINED, NetworkStore, is_user_defined, lab
+from ..runtime.trace import mark
 
 log = logging.getLogger("dockerlab.network")
 MAC_RE = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
@@ -47,18 +46,42 @@ class NetworkManager:
     # -- predefined networks ---------------------------------------------
     def ensure_default(self) -> dict:
         """The predefined bridge, host and none networks; (re)creates the bridge link."""
+        return render.inspect(self.prepare_default())
+
+    def prepare_default(self) -> dict:
+        """`ensure_default` for a start: returns the record (no inspect document to build)."""
         with self.store.lock():
             rec = self._ensure_predefined()
-            self._bring_up(rec)
+            self._bring_up_and_record(rec)
             from ..pkgcache import hook_bridge_up   # the lab's package cache on the gateway
             hook_bridge_up(self.settings, rec["IPAM"]["Config"][0]["Gateway"])
-        return render.inspect(rec)
+        return rec
+
+    def prepare(self, network: str) -> dict:
+        """A network made ready before a shim plugs a container into it.
+
+        Run by the engine's process (a shim, inside the container's new pid
+        namespace, must not start the cache): the bridge up, and the lab's
+        package cache on its gateway unless the network is --internal.
+        """
+        if network in ("bridge", "default"):
+            return self.prepare_default()
+        with self.store.lock():
+            rec = self.store.find(network)
+            if rec["Driver"] == "bridge":
+                self._bring_up_and_record(rec)
+                if not rec["Internal"]:
+                    from ..pkgcache import hook_bridge_up
+                    hook_bridge_up(self.settings, rec["IPAM"]["Config"][0]["Gateway"])
+        return rec
 
     def _ensure_predefined(self) -> dict:
+        """The predefined records (made when missing); returns the default bridge's."""
+        names = {r["Name"]: r for r in self.store.all()}
         for name, driver in (("host", "host"), ("none", "null")):
-            if self.store.by_name(name) is None:
+            if name not in names:
                 self.store.save(render.new_record(name, driver, []))
-        rec = self.store.by_name("bridge")
+        rec = names.get("bridge")
         if rec is None:
             with ipam.host_lock():
                 net = self._default_subnet()
@@ -82,12 +105,29 @@ class NetworkManager:
         log.info("default bridge %s uses subnet %s", self.settings.bridge, net)
         return net
 
-    def _bring_up(self, rec: dict) -> None:
+    def _bring_up(self, rec: dict) -> int | None:
+        """The bridge of `rec`, checked (see links.ensure_bridge); its ifindex.
+
+        The check's fingerprint goes into the record (`_lab.sealed`), so the
+        slow check runs once per bridge, not once per container or process.
+        The caller saves the record (under the lock) when it changed.
+        """
         if rec["Driver"] != "bridge":
-            return
+            return None
         conf = rec["IPAM"]["Config"][0]
         net = ipaddress.ip_network(conf["Subnet"])
-        netlink.ensure_bridge(lab(rec)["bridge"], conf["Gateway"], net.prefixlen, self.tag)
+        index, sealed = netlink.ensure_bridge(lab(rec)["bridge"], conf["Gateway"], net.prefixlen,
+                                              self.tag, lab(rec).get("sealed"))
+        lab(rec)["sealed"] = sealed
+        return index
+
+    def _bring_up_and_record(self, rec: dict) -> int | None:
+        """`_bring_up`, saving the record when the check's fingerprint changed."""
+        before = lab(rec).get("sealed")
+        index = self._bring_up(rec)
+        if lab(rec).get("sealed") != before:
+            self.store.save(rec, durable=False)
+        return index
 
     # -- network verbs ----------------------------------------------------
     def create(self, name: str, driver: str = "bridge", subnet: str | None = None,
@@ -132,7 +172,8 @@ class NetworkManager:
         return render.inspect(self.store.find(name_or_id))
 
     def _ensure_records(self) -> None:
-        if any(self.store.by_name(n) is None for n in PREDEFINED):
+        names = {r["Name"] for r in self.store.all()}
+        if any(n not in names for n in PREDEFINED):
             with self.store.lock():
                 self._ensure_predefined()
 
@@ -170,12 +211,12 @@ class NetworkManager:
         eps = lab(rec)["endpoints"]
         if not eps:
             return
-        with IPRoute() as ipr:
-            gone = [cid for cid, e in eps.items() if netlink.index_of(ipr, e["HostVeth"]) is None]
+        present = netlink.link_names()
+        gone = [cid for cid, e in eps.items() if e["HostVeth"] not in present]
         for cid in gone:
             del eps[cid]
         if gone:
-            self.store.save(rec)
+            self.store.save(rec, durable=False)
 
     # -- endpoints ----------------------------------------------------------
     def connect(self, container_id: str, container_name: str, network: str, pid: int, *,
@@ -189,23 +230,25 @@ class NetworkManager:
         the container's shim.
         """
         name = container_name.lstrip("/")
+        mark("net.connect")
         with self.store.lock():
             rec = self._find_for_connect(network)
             self._drop_stale(rec)
             ep = self._new_endpoint(rec, container_id, name, ip, aliases, mac, links, hostname)
-            self._bring_up(rec)
-            ep["Ifname"] = self._plumb(rec, ep, pid)
+            bridge_index = self._bring_up(rec)
+            mark("net.plumb")
+            ep["Ifname"] = self._plumb(rec, ep, pid, bridge_index)
+            mark("net.plumbed")
             lab(rec)["endpoints"][container_id] = ep
-            self.store.save(rec)
+            self.store.save(rec, durable=False)
             if is_user_defined(rec):
                 self._start_dns(rec, container_id, pid)
+        mark("net.connected")
         return render.endpoint_settings(rec, ep)
 
     def _find_for_connect(self, network: str) -> dict:
         network = "bridge" if network == "default" else network
-        if network == "bridge":
-            self._ensure_predefined()
-        rec = self.store.find(network)
+        rec = self._ensure_predefined() if network == "bridge" else self.store.find(network)
         if rec["Driver"] == "host":
             raise InvalidArgument("container sharing network namespace with another container "
                                   "or host cannot be connected to any other network")
@@ -257,9 +300,9 @@ class NetworkManager:
         if errors:
             raise InvalidArgument("invalid endpoint settings:\n" + "\n".join(errors))
 
-    def _plumb(self, rec: dict, ep: dict, pid: int) -> str:
+    def _plumb(self, rec: dict, ep: dict, pid: int, bridge_index: int) -> str:
         try:
-            return netlink.plumb(pid, bridge=lab(rec)["bridge"], host_name=ep["HostVeth"],
+            return netlink.plumb(pid, bridge_index=bridge_index, host_name=ep["HostVeth"],
                                ip=ep["IPAddress"], prefixlen=ep["IPPrefixLen"],
                                mac=ep["MacAddress"], gateway=ep["Gateway"] or None, tag=self.tag)
         except EngineError:
@@ -273,7 +316,7 @@ class NetworkManager:
         except OSError as err:
             ep = lab(rec)["endpoints"].pop(container_id)
             netlink.unplumb(ep["HostVeth"], self.tag)
-            self.store.save(rec)
+            self.store.save(rec, durable=False)
             raise EngineError(f"failed to start the embedded DNS server: {err}") from err
 
     def disconnect(self, container_id: str, network: str, keep_dns: bool = False) -> None:
@@ -289,21 +332,23 @@ class NetworkManager:
                 raise EngineError(f"container {container_id} is not connected to network "
                                   f"{rec['Name']}")
             netlink.unplumb(ep["HostVeth"], self.tag)
-            self.store.save(rec)
+            self.store.save(rec, durable=False)
             still = dnsnames.attachments(self.store.all(), container_id)
         if not still and not keep_dns:
             dnsserver.stop(self.settings, container_id)
 
     def release(self, container_id: str) -> None:
         """The container is gone: free all its endpoints, addresses, names and ports."""
+        mark("net.release")
+        dnsserver.stop(self.settings, container_id)    # first: its socket pins the namespace
         with self.store.lock():
             for rec in self.store.all():
                 ep = lab(rec)["endpoints"].pop(container_id, None)
                 if ep is not None:
                     netlink.unplumb(ep["HostVeth"], self.tag)
-                    self.store.save(rec)
-        dnsserver.stop(self.settings, container_id)
+                    self.store.save(rec, durable=False)
         ports.unregister(self.settings, container_id)
+        mark("net.released")
 
     def resolv_conf(self, network: str) -> str:
         """Text for the container's /etc/resolv.conf when `network` is its first network."""
@@ -354,5 +399,6 @@ def _host_addresses_among(candidates: list[str]) -> set[str]:
 
 
 def _host_addresses() -> set[str]:
+    from pyroute2 import IPRoute
     with IPRoute() as ipr:
         return {a.get("address") for a in ipr.get_addr(family=socket.AF_INET)}

@@ -121,17 +121,23 @@ def _register(settings: Settings, container_id: str, listeners: list[Listener]) 
         reg = read_json(_registry_path(settings), {})
         for l in listeners:
             reg[_key(l.proto, l.host_ip, l.host_port)] = container_id
-        atomic_write_json(_registry_path(settings), reg)
+        atomic_write_json(_registry_path(settings), reg, durable=False)   # run/: gone at reboot
 
 
 def unregister(settings: Settings, container_id: str) -> None:
-    """Forget the ports of a container (its shim closes the sockets)."""
+    """Forget the ports of a container (its shim closes the sockets).
+
+    Every container's exit calls this: the file is rewritten only when the
+    container held a port.
+    """
     path = _registry_path(settings)
     if not path.exists():
         return
     with locked(settings.run_dir / ".ports.lock"):
         reg = read_json(path, {})
-        atomic_write_json(path, {k: v for k, v in reg.items() if v != container_id})
+        kept = {k: v for k, v in reg.items() if v != container_id}
+        if kept != reg:
+            atomic_write_json(path, kept, durable=False)
 
 
 # -- binding ----------------------------------------------------------------

@@ -223,6 +223,7 @@ def test_isolation_holds_when_ip_forwarding_is_switched_on(lab):
         nm.create("dltred", subnet="10.1.1.0/24")
         nm.create("dltblue", subnet="10.1.2.0/24")
         kids = [subprocess.Popen(["unshare", "-n", "sleep", "60"]) for _ in range(2)]
+        wait_unshared(kids)
         try:
             ea = nm.connect("a" * 64, "red", "dltred", kids[0].pid)
             eb = nm.connect("b" * 64, "blue", "dltblue", kids[1].pid)
@@ -558,6 +559,7 @@ def test_forward_drop_policy_gets_our_own_accept_rule(lab):
         subprocess.run(["iptables", "-w", "-A", "FORWARD", "-j", "DROP"], check=True)  # Docker-like
         nm = NetworkManager(settings)
         kids = [subprocess.Popen(["unshare", "-n", "sleep", "60"]) for _ in range(2)]
+        wait_unshared(kids)
         try:
             ea = nm.connect("a" * 64, "one", "bridge", kids[0].pid)
             eb = nm.connect("b" * 64, "two", "bridge", kids[1].pid)
@@ -647,6 +649,16 @@ def test_teardown_leaves_no_link_rule_server_or_file(lab):
 
 
 # -- helper: run a scenario in a forked child with its own network namespace ---------
+def wait_unshared(procs: list[subprocess.Popen]) -> None:
+    """Until each `unshare -n` child has left our namespace (see Lab.container)."""
+    mine = os.stat("/proc/self/ns/net").st_ino
+    deadline = time.monotonic() + 5
+    for p in procs:
+        while os.stat(f"/proc/{p.pid}/ns/net").st_ino == mine and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+
+
 def in_private_netns(settings: Settings, scenario) -> dict:
     """Fork; the child unshares its network namespace, runs `scenario`, reports JSON.
 

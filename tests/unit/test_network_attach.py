@@ -28,9 +28,9 @@ def test_shared_namespaces_plug_nothing():
 
 
 def test_endpoint_options_from_a_recorded_config():
-    ep = {"IPAMConfig": {"IPv4Address": "10.1.2.3"}, "Aliases": ["db"]}
-    assert attach.endpoint_options(ep) == {"ip": "10.1.2.3", "aliases": ["db"]}
-    assert attach.endpoint_options({}) == {"ip": None, "aliases": []}
+    ep = {"IPAMConfig": {"IPv4Address": "10.1.2.3"}, "Aliases": ["db"], "MacAddress": "02:42:0a:01:02:03"}
+    assert attach.endpoint_options(ep) == {"ip": "10.1.2.3", "aliases": ["db"], "mac": "02:42:0a:01:02:03"}
+    assert attach.endpoint_options({}) == {"ip": None, "aliases": [], "mac": None}
 
 
 def test_a_stopped_container_shows_its_config_without_operational_data():
