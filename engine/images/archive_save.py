@@ -7,9 +7,10 @@
     repositories         {repo: {tag: top layer hex}} (what old `docker load` reads)
 
 The tar is written as a stream (no temporary copy of the archive); a layer
-stored compressed is decompressed into a temporary file first, since a tar
-header needs the size. The config bytes are copied unchanged, so `load`
-gives back the same image id.
+kept as files and a tar-split record is rebuilt as it is written, checked
+against its diff id; a layer stored compressed is decompressed into a
+temporary file first, since a tar header needs the size. The config bytes
+are copied unchanged, so `load` gives back the same image id.
 """
 from __future__ import annotations
 
@@ -18,10 +19,9 @@ import json
 import os
 import shutil
 import tarfile
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, ContextManager, Iterator
 
 from . import compression, oci
 from .layerstore import Layer, digest_hex
@@ -71,7 +71,7 @@ def save(store: ImageStore, refs: list[str], out: BinaryIO) -> None:
     selected = select(store, refs)
     tmp_dir = store.root / "tmp"
     with contextlib.ExitStack() as stack:
-        layers = {}        # diff id -> (path of its uncompressed tar, size)
+        layers = {}        # diff id -> (opener of its uncompressed tar, size)
         for sel in selected:
             for layer in store.layers_of(sel.image):
                 if layer.diff_id not in layers:
@@ -79,19 +79,22 @@ def save(store: ImageStore, refs: list[str], out: BinaryIO) -> None:
         _write(store, selected, layers, out)
 
 
+Opener = Callable[[], ContextManager[BinaryIO]]
+
+
 @contextlib.contextmanager
-def _plain_layer(store: ImageStore, layer: Layer, tmp_dir: Path) -> Iterator[tuple[Path, int]]:
-    """The layer's uncompressed tar as a file (the blob itself when stored plain)."""
-    blob = store.blob_path(layer.blob)
-    if compression.detect_file(blob) == compression.PLAIN:
-        yield blob, blob.stat().st_size
+def _plain_layer(store: ImageStore, layer: Layer, tmp_dir: Path) -> Iterator[tuple[Opener, int]]:
+    """(opener of the layer's uncompressed tar, its size); opened only when written."""
+    size = store.layers.tar_size(layer)
+    if size is not None:
+        yield (lambda: store.layers.open_tar(layer)), size
         return
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    path = tmp_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
+    path = tmp_dir / f".tmp-{os.getpid()}-{os.urandom(16).hex()}"
     try:
-        with compression.open_decompressed(blob) as (src, _), open(path, "wb") as dst:
+        with store.layers.open_tar(layer) as src, open(path, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
-        yield path, path.stat().st_size
+        yield (lambda: open(path, "rb")), path.stat().st_size
     finally:
         path.unlink(missing_ok=True)
 
@@ -99,7 +102,7 @@ def _plain_layer(store: ImageStore, layer: Layer, tmp_dir: Path) -> Iterator[tup
 def _write(store: ImageStore, selected: list[Selected], layers: dict, out: BinaryIO) -> None:
     tar = TarWriter(out)
     mtime = int(max((oci.parse_time(s.image.created) for s in selected), default=0))
-    blobs: dict[str, bytes | tuple[Path, int]] = {}
+    blobs: dict[str, bytes | tuple[Opener, int]] = {}
     manifest_list, index, repositories = [], [], {}
     for sel in selected:
         image = sel.image
@@ -153,13 +156,13 @@ def _dir(tar: TarWriter, name: str, mtime: int) -> None:
     tar.add(info)
 
 
-def _file(tar: TarWriter, name: str, data: bytes | tuple[Path, int], mtime: int) -> None:
+def _file(tar: TarWriter, name: str, data: bytes | tuple[Opener, int], mtime: int) -> None:
     info = tarfile.TarInfo(name)
     info.mode, info.mtime = 0o644, mtime
     if isinstance(data, bytes):
         tar.add_bytes(info, data)
         return
-    path, size = data
+    opener, size = data
     info.size = size
-    with open(path, "rb") as f:
+    with opener() as f:
         tar.add(info, f)

@@ -3,7 +3,7 @@
 `docker load` used to copy each layer to a blob file, then read it again to
 unpack it with Python's tarfile. Here the layer's bytes are read once: each
 chunk is written to the blob file, hashed (blob digest, and diff id of the
-uncompressed tar), decompressed in process (zlib for gzip), checked header by
+uncompressed tar), decompressed as it streams (inflate.py), checked header by
 header (tarscan.py) and only then handed to `tar -x` through a pipe, so tar
 never sees a member the scan has not allowed. Tar runs in a fresh private
 directory, with a clean environment (no TAR_OPTIONS), numeric owners and no
@@ -16,9 +16,15 @@ tarscan.NeedsCarefulUnpack), or no GNU tar is installed, or the compression
 has no in-process decompressor here (or DOCKERLAB_LAYER_UNPACK=python is set,
 to compare the two), the blob is still stored in this pass
 and `Ingested.unpacked` is False: the caller unpacks it with layers.py.
+
+A plain layer GNU tar unpacked is not kept as a blob at all (that wrote every
+layer twice): its tar-split record (tarsplit.py) gives the exact tar back to
+`save` and `push`. Compressed layers keep their blob: its digest is the one
+registries know, and it is small.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -30,12 +36,11 @@ import stat
 import subprocess
 import tempfile
 import threading
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
-from . import compression
+from . import compression, inflate
 from .layers import OPAQUE_XATTRS, LayerError, WHITEOUT_PREFIX, _remove_existing
 from .safefs import InRoot
 from .tarscan import LayerScanner, NeedsCarefulUnpack, ScanResult
@@ -43,7 +48,7 @@ from .tarscan import LayerScanner, NeedsCarefulUnpack, ScanResult
 CHUNK = 1 << 20
 F_SETPIPE_SZ = 1031
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_TAR_FLAGS = ["--blocking-factor=256", "--numeric-owner", "--same-owner",
+_TAR_FLAGS = ["--blocking-factor=2048", "--numeric-owner", "--same-owner",
               "--same-permissions", "--no-xattrs", "--no-acls", "--no-selinux",
               "--no-unquote", "--warning=no-timestamp"]
 
@@ -58,6 +63,8 @@ class Ingested:
     kind: str
     unpacked: bool
     size: int = 0
+    stored: bool = True       # the blob was written to the temporary blob file
+    split: bool = False       # a tar-split record was written (no blob needed)
 
 
 @functools.lru_cache(maxsize=1)
@@ -76,42 +83,6 @@ def gnu_tar() -> str | None:
 
 def _tar_env() -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
-
-
-def _decompressor(kind: str) -> Callable[[bytes | memoryview], bytes | memoryview] | None:
-    if kind == compression.PLAIN:
-        return lambda data: data
-    if kind == compression.GZIP:
-        return _Gunzip()
-    return None
-
-
-class _Gunzip:
-    """Incremental gzip decompression (several members, NUL padding between them)."""
-
-    def __init__(self):
-        self.d = zlib.decompressobj(31)
-        self.started = False
-
-    def __call__(self, data: bytes | memoryview) -> bytes:
-        out = []
-        while data:
-            if self.d.eof:
-                data = bytes(data).lstrip(b"\x00")
-                if not data:
-                    break
-                self.d = zlib.decompressobj(31)
-            self.started = True
-            try:
-                out.append(self.d.decompress(data))
-            except zlib.error as e:
-                raise LayerError(f"invalid layer tar: {e}") from None
-            data = self.d.unused_data if self.d.eof else b""
-        return b"".join(out)
-
-    def check_end(self) -> None:
-        if self.started and not self.d.eof:
-            raise LayerError("invalid layer tar: compressed data ended early")
 
 
 class _TarFeed:
@@ -165,56 +136,104 @@ class _TarFeed:
 
 
 def ingest(src: BinaryIO, tmp_blob: Path, target: Path | None,
-           allow_devices: bool = True) -> Ingested:
+           allow_devices: bool = True, split: Path | None = None) -> Ingested:
     """Copy `src` to `tmp_blob` and, when possible, unpack it into the empty `target`.
 
+    With `split`, a plain layer unpacked by GNU tar gets a tar-split record
+    written there (tarsplit.py) instead of a blob: the blob file is then
+    written only when `src` cannot be read again (`Ingested.stored` says
+    whether it was), for the careful unpacker to use should tar not do.
     Raises LayerError / UnsafePath for a damaged or hostile layer (the caller
     removes `tmp_blob` and `target`).
     """
-    with open(tmp_blob, "wb", buffering=0) as out, _BlobWriter(out) as blob:
-        first = blob.take()
-        n = _fill(src, first)
-        kind = compression.detect(bytes(first[:8]))
-        decompress = _decompressor(kind)
-        diff_hash = None if kind == compression.PLAIN else hashlib.sha256()
-        program = gnu_tar() if target is not None and decompress is not None \
+    first = bytearray(CHUNK)
+    n = _fill(src, first)
+    kind = compression.detect(bytes(first[:8]))
+    line = _Pipeline(kind, inflate.for_kind(kind), LayerScanner(allow_devices))
+    try:
+        program = gnu_tar() if target is not None and line.decompress is not None \
             and os.environ.get("DOCKERLAB_LAYER_UNPACK") != "python" else None
-        feed = _TarFeed(program, target) if program else None      # type: ignore[arg-type]
-        scanner = LayerScanner(allow_devices)
-        buf = first
-        try:
+        if split is not None and program is not None and kind == compression.PLAIN:
+            from .tarsplit import SplitWriter
+            line.recorder = SplitWriter(line.scanner.result.files)
+        store = line.recorder is None or not _rereadable(src)
+        with open(tmp_blob, "wb", buffering=0) if store else contextlib.nullcontext() as out, \
+                _BlobWriter(out) as blob:
+            line.feed = _TarFeed(program, target) if program else None  # type: ignore[arg-type]
+            buf = first
             while n:
-                chunk = memoryview(buf)[:n]
-                if decompress is not None:
-                    plain = decompress(chunk)
-                    if diff_hash is not None:
-                        diff_hash.update(plain)
-                    if feed is not None:
-                        feed = _forward(feed, scanner, plain)
-                blob.put(buf, n)              # hashed and written by the blob thread
+                if line.decompress is not None:
+                    line.push(memoryview(buf)[:n])
+                    if line.feed is None and not store:     # tar gave up; read it again
+                        return Ingested("", 0, "", kind, unpacked=False, stored=False)
+                blob.put(buf, n)              # hashed (and written) by the blob thread
                 buf = blob.take()
                 n = _fill(src, buf)
-            if isinstance(decompress, _Gunzip):
-                decompress.check_end()
-            scan = scanner.finish() if feed is not None else None
-            if feed is not None:
-                feed.close()
-                feed = None
-        except BaseException:
-            if feed is not None:
-                feed.kill()
-            raise
+            scan = line.end()
+    except BaseException:
+        line.kill()
+        raise
     digest = "sha256:" + blob.hasher.hexdigest()
-    diff_id = "" if decompress is None else \
-        digest if diff_hash is None else "sha256:" + diff_hash.hexdigest()
+    diff_id = "" if line.decompress is None else \
+        digest if line.diff_hash is None else "sha256:" + line.diff_hash.hexdigest()
     if scan is None:
         return Ingested(digest, blob.size, diff_id, kind, unpacked=False)
     _after_tar(target, scan)                                   # type: ignore[arg-type]
-    return Ingested(digest, blob.size, diff_id, kind, unpacked=True, size=scan.size)
+    if line.recorder is not None:
+        line.recorder.finish(split)                            # type: ignore[arg-type]
+    return Ingested(digest, blob.size, diff_id, kind, unpacked=True, size=scan.size,
+                    stored=store, split=line.recorder is not None)
+
+
+class _Pipeline:
+    """Where the layer's bytes go: decompression, diff id hash, header scan, tar, tar-split."""
+
+    def __init__(self, kind: str, decompress, scanner: LayerScanner):
+        self.decompress = decompress            # None: the compression cannot be streamed
+        self.diff_hash = None if kind == compression.PLAIN else hashlib.sha256()
+        self.scanner = scanner
+        self.feed: _TarFeed | None = None       # None: no tar, or tar gave up (careful path)
+        self.recorder = None                    # a tarsplit.SplitWriter, for a plain layer
+
+    def push(self, chunk, last: bool = False) -> None:
+        """One chunk of the layer as read (with `last`, what the decompressor still holds)."""
+        plain = self.decompress.finish() if last else self.decompress(chunk)
+        if self.diff_hash is not None:
+            self.diff_hash.update(plain)
+        if self.feed is not None:
+            self.feed = _forward(self.feed, self.scanner, plain)
+            if self.recorder is not None and self.feed is not None:
+                self.recorder.feed(plain)
+
+    def end(self) -> ScanResult | None:
+        """Flush and wait for tar; the scan when tar unpacked the layer."""
+        if self.decompress is not None:
+            self.push(b"", last=True)
+        if self.feed is None:
+            return None
+        scan = self.scanner.finish()
+        self.feed.close()
+        self.feed = None
+        return scan
+
+    def kill(self) -> None:
+        """Stop tar and zstd after a failure."""
+        if self.feed is not None:
+            self.feed.kill()
+        if isinstance(self.decompress, inflate.Unzstd):
+            self.decompress.kill()
+
+
+def _rereadable(src: BinaryIO) -> bool:
+    """True when `src` can be read again from where it is now (a file, an archive member)."""
+    try:
+        return bool(src.seekable()) and src.tell() >= 0
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class _BlobWriter:
-    """A thread that hashes and writes the blob while the main thread feeds tar.
+    """A thread that hashes (and writes) the blob while the main thread feeds tar.
 
     sha256 and write() release the GIL, so on two CPUs this work overlaps
     with the header scan and the pipe to tar. Buffers go round a small pool.
@@ -222,8 +241,8 @@ class _BlobWriter:
 
     POOL = 8
 
-    def __init__(self, out: BinaryIO):
-        self.out = out
+    def __init__(self, out: BinaryIO | None):
+        self.out = out                   # None: hash only
         self.hasher = hashlib.sha256()
         self.size = 0
         self.free: queue.Queue[bytearray] = queue.Queue()
@@ -259,7 +278,8 @@ class _BlobWriter:
                 try:
                     view = memoryview(buf)[:n]
                     self.hasher.update(view)
-                    self.out.write(view)
+                    if self.out is not None:
+                        self.out.write(view)
                 except BaseException as e:      # reported to the main thread
                     self.error = e
             self.free.put(buf)

@@ -58,7 +58,7 @@ def image_inspect(store: "ImageStore", image: "Image") -> dict[str, Any]:
         "Parent": image.parent,
         "Comment": cfg.get("comment", ""),
         "Created": cfg.get("created", ""),
-        "DockerVersion": "",
+        "DockerVersion": cfg.get("docker_version", ""),   # what wrote the image (Docker's builder)
         "Author": cfg.get("author", ""),
         "Config": docker_container_config(image.container_config),
         "Architecture": cfg.get("architecture", ""),

@@ -185,6 +185,9 @@ class _Unpacker:
         except FileNotFoundError:
             pass
         try:
+            if stat.S_ISDIR(os.lstat(src_name, dir_fd=src_fd).st_mode):   # link(2): EPERM
+                raise LayerError(f"invalid layer entry {json.dumps(member.name)}: its hard "
+                                 f"link target {json.dumps(member.linkname)} is a directory")
             _remove_existing(parent_fd, name)
             os.link(src_name, name, src_dir_fd=src_fd, dst_dir_fd=parent_fd,
                     follow_symlinks=False)

@@ -1,4 +1,9 @@
-"""Layers on disk: the blob as it was given, and its unpacked directory.
+"""Layers on disk: the unpacked directory, and the blob or a tar-split record.
+
+A compressed layer keeps its blob as it was given (its digest is the one a
+registry knows); a plain one unpacked by GNU tar keeps only a tar-split
+record beside its files (tarsplit.py), from which `open_tar` rebuilds the
+exact tar: a layer is never stored twice.
 
 A layer is known by its chain id (its diff id folded with its parents'), so
 the same tar on top of different parents gives different directories, and the
@@ -12,20 +17,23 @@ import contextlib
 import os
 import re
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, ContextManager, Iterable
+from typing import TYPE_CHECKING, BinaryIO, Callable, ContextManager, Iterable, Iterator
 
 from ..errors import InvalidArgument, NotFound
 from ..fsutil import atomic_write_bytes, atomic_write_json, read_json
-from . import compression
-from .fastunpack import Ingested, ingest
-from .layers import apply_layer, diff_size
 from .oci import digest_of
-from .tarstream import HashingReader
+
+if TYPE_CHECKING:
+    from .fastunpack import Ingested
+
+# The unpackers (fastunpack, layers, compression: tarfile, subprocess, threads)
+# are imported by the methods that add a layer: `docker run` of a stored image
+# only reads layers, and every CLI call would otherwise pay for them.
 
 LayerSource = str | os.PathLike | BinaryIO
+TAR_SPLIT = "tar-split"      # layers/<chain>/tar-split: how to rebuild the tar (tarsplit.py)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,19 @@ def digest_hex(digest: str) -> str:
     return hexpart
 
 
+def _tmp_name() -> str:
+    """A private name for work in progress; `_sweep_stale` reads the pid back."""
+    return f".tmp-{os.getpid()}-{os.urandom(16).hex()}"
+
+
+def _tell(f: BinaryIO) -> int:
+    """Where `f` is (0 for a stream that cannot say: it will not be read twice)."""
+    try:
+        return f.tell()
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -107,28 +128,35 @@ class LayerStore:
             allow_devices: bool = True) -> Layer:
         """Store and unpack the layer tar `src` on top of `parent` (idempotent).
 
-        The source is read once (fastunpack.ingest: blob copy, hashes and GNU
-        tar fed together); layers only layers.py reads right are unpacked
-        from the stored blob afterwards.
+        The source is read once (fastunpack.ingest: hashes, header scan and
+        GNU tar fed together). A plain layer tar unpacked is kept as its files
+        plus a tar-split record (no blob); layers only layers.py reads right
+        are stored as a blob, then unpacked from it.
         """
+        from .fastunpack import ingest
         parent_id = parent.chain_id if isinstance(parent, Layer) else parent
         if parent_id:
             self.get(parent_id)
         self._sweep_stale()
         self.blobs_dir.mkdir(parents=True, exist_ok=True)
         self.layers_dir.mkdir(parents=True, exist_ok=True)
-        tag = f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
+        tag = _tmp_name()
         tmp_blob, work = self.blobs_dir / tag, self.layers_dir / tag
         (work / "diff").mkdir(parents=True, mode=0o755)
         try:
             is_path = isinstance(src, (str, os.PathLike))
             ctx = open(src, "rb") if is_path else contextlib.nullcontext(src)
             with ctx as f:
-                got = ingest(f, tmp_blob, work / "diff", allow_devices)
+                start = _tell(f)
+                got = ingest(f, tmp_blob, work / "diff", allow_devices, work / TAR_SPLIT)
+                if not got.unpacked and not got.stored:   # tar gave up, no blob kept: again
+                    f.seek(start)
+                    got = ingest(f, tmp_blob, None, allow_devices)
             known = self._find_by_blob(got.blob, parent_id)
             if known is not None:
                 return known
             if not got.unpacked:
+                (work / TAR_SPLIT).unlink(missing_ok=True)
                 shutil.rmtree(work / "diff")
                 (work / "diff").mkdir(mode=0o755)
                 got = self._unpack(tmp_blob, got, work, allow_devices)
@@ -140,6 +168,10 @@ class LayerStore:
 
     def _unpack(self, tmp_blob: Path, got: Ingested, work: Path, allow_devices: bool) -> Ingested:
         """Unpack the stored blob with layers.py (the careful, reference unpacker)."""
+        from . import compression
+        from .fastunpack import Ingested
+        from .layers import apply_layer, diff_size
+        from .tarstream import HashingReader
         with compression.open_decompressed(tmp_blob) as (stream, kind):
             reader = HashingReader(stream)
             apply_layer(reader, work / "diff", allow_devices=allow_devices)
@@ -148,7 +180,8 @@ class LayerStore:
                         size=diff_size(work / "diff"))
 
     def _install(self, work: Path, tmp_blob: Path, got: Ingested, parent_id: str | None) -> Layer:
-        """Rename the unpacked `work` dir into place and keep its blob, under the lock."""
+        """Rename the unpacked `work` dir into place and keep its blob (if it needs one), under the lock."""
+        from . import compression
         cid = chain_id(parent_id, got.diff_id)
         layer = Layer(chain_id=cid, diff_id=got.diff_id, parent=parent_id, size=got.size,
                       blob=got.blob, blob_size=got.blob_size,
@@ -160,10 +193,38 @@ class LayerStore:
                 self.get(parent_id)       # still there (not removed meanwhile)
             if layer.path.exists():
                 return self.get(cid)      # someone unpacked it first: reuse theirs
-            if not self.blob_path(got.blob).exists():
+            if not got.split and not self.blob_path(got.blob).exists():
                 os.link(tmp_blob, self.blob_path(got.blob))
             os.rename(work, layer.path)
         return layer
+
+    @contextlib.contextmanager
+    def open_tar(self, layer: Layer) -> Iterator[BinaryIO]:
+        """The layer's uncompressed tar, for `save` and `push`.
+
+        From its blob when it has one, else rebuilt from its files and
+        tar-split record, checked against the diff id as it is read
+        (tarsplit.LayerAltered if the files changed since).
+        """
+        from .compression import open_decompressed
+        from .tarsplit import LayerAltered, RebuiltTar
+        blob = self.blob_path(layer.blob)
+        if blob.exists():
+            with open_decompressed(blob) as (stream, _):
+                yield stream
+            return
+        split = layer.path / TAR_SPLIT
+        if not split.exists():
+            raise LayerAltered(f"layer {layer.diff_id} has lost its blob: remove the images "
+                               "that use it and load or pull them again")
+        with RebuiltTar(split, layer.diff_dir, layer.diff_id) as tar:
+            yield tar       # type: ignore[misc]
+
+    @staticmethod
+    def tar_size(layer: Layer) -> int | None:
+        """Bytes of the layer's uncompressed tar, when known without reading it."""
+        from .compression import MEDIA_TYPES, PLAIN
+        return layer.blob_size if layer.media_type == MEDIA_TYPES[PLAIN] else None
 
     def _find_by_blob(self, blob: str, parent_id: str | None) -> Layer | None:
         """An existing layer made from the very same blob on the same parent."""
@@ -220,7 +281,7 @@ class LayerStore:
     def delete(self, cid: str) -> None:
         """Remove a layer (the caller holds the lock and checked nobody uses it)."""
         layer = self.get(cid)
-        trash = self.layers_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
+        trash = self.layers_dir / _tmp_name()
         os.rename(layer.path, trash)
         shutil.rmtree(trash, ignore_errors=True)
         if not any(other.blob == layer.blob for other in self.all()):

@@ -54,6 +54,9 @@ class ScanResult:
     xattrs: list[tuple[list[str], bool, dict[str, bytes]]] = field(default_factory=list)
     dir_mtimes: dict[str, int] = field(default_factory=dict)
     size: int = 0
+    # (offset in the tar, size, path) of each file whose content stays in the tree as
+    # tar wrote it: what tar-split (tarsplit.py) may take back from the tree
+    files: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 class _Header:
@@ -138,6 +141,7 @@ class LayerScanner:
         self.held = bytearray()      # unreleased bytes from `held_at` on (an unread header)
         self.held_at = 0
         self.ended = False
+        self._at = 0                 # offset of the header being read
         self.result = ScanResult()
         self._pax: dict[str, bytes] = {}
         self._long_name: str | None = None
@@ -182,6 +186,7 @@ class LayerScanner:
             if block == _ZEROS:
                 self.ended = True
                 return [view[:self.released - start]] if self.released > start else []
+            self._at = self.next_header
             size = self._member(block, view[rel + BLOCK:rel + BLOCK + extended])
             self.next_header += BLOCK + -(-size // BLOCK) * BLOCK
             if kind not in _EXTENDED:
@@ -327,6 +332,8 @@ class LayerScanner:
         self._claim(path, h.kind, h.name)
         if h.kind == REGULAR:
             self.result.size += h.size
+            if h.size:
+                self.result.files.append((self._at + BLOCK, h.size, path))
             self._record_xattrs(h, parts, False)
         elif h.kind == DIRECTORY:
             self._record_dir(h, parts, path)

@@ -1,7 +1,8 @@
 """`docker push` to a registry, with Docker's progress lines.
 
 Layers go up gzip-compressed, as Docker sends them (a layer stored plain is
-compressed into a temporary file, deterministically: no name, mtime 0); the
+rebuilt from its files and tar-split record, checked, and compressed into a
+temporary file, deterministically: no name, mtime 0); the
 config bytes go up unchanged, so a pull gives back the same image id. The
 manifest is Docker's schema 2 (indented with three spaces, as Docker writes
 it), or OCI when a layer is zstd. Blobs the registry already has are skipped.
@@ -70,9 +71,13 @@ def _short(digest: str) -> str:
 
 @contextlib.contextmanager
 def _upload_form(store: ImageStore, layer: Layer) -> Iterator[tuple[Path, dict]]:
-    """(file to send, its descriptor): the stored blob, or a gzip of it when it is plain."""
+    """(file to send, its descriptor): the stored blob, or a gzip of the tar when it is plain.
+
+    A plain layer kept as files and tar-split is rebuilt (and checked
+    against its diff id) into the gzip file, before anything is sent.
+    """
     blob = store.blob_path(layer.blob)
-    kind = compression.detect_file(blob)
+    kind = compression.detect_file(blob) if blob.exists() else compression.PLAIN
     if kind in (compression.GZIP, compression.ZSTD):
         media = DOCKER_GZIP_LAYER if kind == compression.GZIP else compression.MEDIA_TYPES[kind]
         yield blob, {"mediaType": media, "size": layer.blob_size, "digest": layer.blob}
@@ -83,7 +88,7 @@ def _upload_form(store: ImageStore, layer: Layer) -> Iterator[tuple[Path, dict]]
     try:
         hasher = hashlib.sha256()
         with open(path, "wb") as raw:
-            with compression.open_decompressed(blob) as (src, _), \
+            with store.layers.open_tar(layer) as src, \
                     gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
                 shutil.copyfileobj(src, gz, 1 << 20)
         with open(path, "rb") as f:

@@ -83,6 +83,7 @@ def box():
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(entry, min_size=1, max_size=8))
 @example([("symlink", "a", "", 0, 0)])       # found by a fresh CI run: a symlink to ""
+@example([("hardlink", "a/a", "a", 0, 0)])   # a hard link to the directory made for it
 def test_hostile_tar_writes_nothing_outside_the_target(box, entries):
     target = box / "target"
     shutil.rmtree(target, ignore_errors=True)

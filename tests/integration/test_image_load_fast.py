@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import stat
+import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
@@ -118,10 +119,21 @@ def tar_children() -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def zstd(data: bytes) -> bytes:
+    if not shutil.which("zstd"):
+        pytest.skip("needs the zstd program")
+    return subprocess.run(["zstd", "-q", "-c"], input=data, capture_output=True,
+                          check=True).stdout
+
+
+PACK = {"plain": lambda b: b, "gzip": gzip.compress, "zstd": zstd,
+        "zstd-frames": lambda b: zstd(b[:5000]) + zstd(b[5000:])}
+
+
+@pytest.mark.parametrize("packed", sorted(PACK))
 def test_fast_path_gives_the_careful_unpackers_tree(work, packed):
     plain = tar_bytes(*RICH)
-    data = gzip.compress(plain) if packed else plain
+    data = PACK[packed](plain)
     got, target = fast(work, data)
     assert got.unpacked
     assert got.diff_id == "sha256:" + hashlib.sha256(plain).hexdigest()
@@ -132,6 +144,7 @@ def test_fast_path_gives_the_careful_unpackers_tree(work, packed):
     assert os.getxattr(target / "opt", "trusted.overlay.opaque") == b"y"
     assert stat.S_ISCHR((target / "var" / "cache").lstat().st_mode)
     assert os.getxattr(target / "bin" / "busybox", "security.capability") == CAP
+    assert tar_children() == []
 
 
 HOSTILE = {
@@ -187,6 +200,17 @@ def test_a_damaged_layer_stops_tar_and_is_refused(work):
     with pytest.raises(LayerError, match="device nodes"):
         fast(work, tar_bytes(entry("dev/null", tarfile.CHRTYPE, dev=(1, 3))),
              allow_devices=False)
+    assert tar_children() == []
+
+
+def test_a_damaged_zstd_layer_is_refused_and_stops_zstd_and_tar(work):
+    data = zstd(tar_bytes(*[entry(f"f{i}", data=os.urandom(3000)) for i in range(300)]))
+    with pytest.raises(LayerError, match="zstd"):
+        fast(work, data[:len(data) // 2])
+    broken = bytearray(data)
+    broken[len(data) // 2] ^= 0xFF
+    with pytest.raises(LayerError, match="invalid layer tar"):
+        fast(work, bytes(broken))
     assert tar_children() == []
 
 
