@@ -20,7 +20,7 @@ from typing import Any
 
 from dockerlab.cli import units
 from dockerlab.cli.flags import go_quote
-from dockerlab.cli.templates import TemplateError, TemplateExecutionError, parse, preformat
+from dockerlab.cli.formats import FieldFormat, Unsupported, compile_fields, preformat
 
 try:
     from wcwidth import wcswidth as _wcswidth  # installed with prompt_toolkit
@@ -157,18 +157,66 @@ def write_rows(fmt: str, rows: Sequence[object], headers: Mapping[str, str]) -> 
     """Render `rows` with a final format ("table ..." or a template).
 
     Raises TemplateError with Docker's message when the template does not
-    parse or a row cannot be rendered.
+    parse or a row cannot be rendered. Formats of plain fields skip the
+    template engine (cli/formats.py); the output is the same.
     """
     is_table, source = preformat(fmt)
-    template = parse(source)
-    body = "".join(template.execute(row) + "\n" for row in rows)
+    fields = compile_fields(source)
+    try:
+        if fields is None:
+            raise Unsupported(source)
+        header, body = _fields_text(fields, rows, headers, is_table)
+    except Unsupported:
+        header, body = _template_text(source, rows, headers, is_table)
     if not is_table:
         return body
     writer = TabWriter()
-    writer.write(template.execute_header(HeaderContext(headers)))
+    writer.write(header)
     writer.write("\n")
     writer.write(body)
     return writer.flush()
+
+
+def _template_text(source: str, rows: Sequence[object], headers: Mapping[str, str],
+                   is_table: bool) -> tuple[str, str]:
+    """(header, body) through the Go template engine."""
+    from dockerlab.cli.templates import parse
+    template = parse(source)
+    body = "".join(template.execute(row) + "\n" for row in rows)
+    header = template.execute_header(HeaderContext(headers)) if is_table else ""
+    return header, body
+
+
+def _fields_text(fields: FieldFormat, rows: Sequence[object], headers: Mapping[str, str],
+                 is_table: bool) -> tuple[str, str]:
+    """(header, body) of a field-only format; Unsupported when a value needs the engine."""
+    body = "".join(fields.render(_row_values(row)) + "\n" for row in rows)
+    header = fields.render(_header_values(headers)) if is_table else ""
+    return header, body
+
+
+def _row_values(row: object):
+    """A row's fields as gotpl reads them: its argument-less Go methods, which return strings."""
+    names = getattr(row, "FIELDS", ())
+
+    def value(name: str) -> str:
+        method = getattr(row, name, None) if name in names else None
+        if not callable(method):
+            raise Unsupported(name)        # Docker's "can't evaluate field" error comes from gotpl
+        got = method()
+        if not isinstance(got, str):
+            raise Unsupported(name)
+        return got
+    return value
+
+
+def _header_values(headers: Mapping[str, str]):
+    def value(name: str) -> str:
+        got = headers.get(name)
+        if not isinstance(got, str):
+            raise Unsupported(name)        # `<no value>` and friends: gotpl's
+        return got
+    return value
 
 
 class _Row:
@@ -185,6 +233,7 @@ class _Row:
     def __gotemplate_lookup__(self, name: str) -> object:
         if name in self.FIELDS or name == "Label":
             return getattr(self, name)
+        from gotpl import TemplateExecutionError   # loaded: gotpl is the caller
         raise TemplateExecutionError(f"can't evaluate field {name} in type {self.GO_TYPE}")
 
     def __go_json__(self) -> Mapping[str, Any]:
@@ -631,6 +680,14 @@ def render_networks(networks: Sequence[Mapping[str, Any]], fmt: str = "", *,
     if fmt in ("", "table"):  # a custom format wins over -q (network.NewFormat)
         fmt = "{{.ID}}" if quiet else "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
     return write_rows(fmt, [NetworkRow(n, trunc) for n in networks], NETWORK_HEADERS)
+
+
+def __getattr__(name: str):
+    """`tables.TemplateError`, as before, without loading gotpl for every listing."""
+    if name == "TemplateError":
+        from dockerlab.cli.templates import TemplateError
+        return TemplateError
+    raise AttributeError(name)
 
 
 __all__ += ["TemplateError", "image_rows", "familiar_name", "CONTAINER_TABLE",

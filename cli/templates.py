@@ -28,6 +28,8 @@ import gotpl
 from gotpl import TemplateExecutionError, TemplateSyntaxError
 from gotpl.runtime import INVALID
 
+from dockerlab.cli.formats import preformat  # Docker's preFormat, here for the callers of templates
+
 __all__ = [
     "TemplateError", "GoStruct", "typed", "raw", "map_paths", "FUNCTIONS", "HEADER_FUNCTIONS",
     "Template", "parse", "render", "go_json", "inspect_json", "render_inspect",
@@ -459,19 +461,6 @@ def parse(source: str, name: str = "") -> Template:
 def render(source: str, data: object) -> str:
     """Parse and execute in one step: render("{{.State.Status}}", doc)."""
     return parse(source).execute(data)
-
-
-def preformat(fmt: str) -> tuple[bool, str]:
-    """Docker's Context.preFormat: (is_table, template source).
-
-    "table ..." drops the prefix, "json" means `{{json .}}`, outer spaces
-    go, and the two-character sequences `\\t` and `\\n` become real tabs and
-    newlines (students type them inside quotes).
-    """
-    is_table = fmt.startswith("table")
-    source = fmt[len("table"):] if is_table else ("{{json .}}" if fmt == "json" else fmt)
-    source = source.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
-    return is_table, source
 
 
 def render_inspect(fmt: str | None, items: Sequence[object]) -> tuple[str, list[str]]:

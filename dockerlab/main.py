@@ -6,6 +6,8 @@ import sys
 
 from dockerlab.tutor.i18n import _, set_language
 
+from .ending import arm, leave
+
 
 def _usage(table: dict) -> str:
     rows = [("dockerlab docker ARGS...", _("Docker command line, on the embedded engine"))]
@@ -36,25 +38,34 @@ def _take_lang(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run `dockerlab ARGV` and exit.
+
+    Without `argv` it runs this process's command line (the console script,
+    `python -m dockerlab.main`) and ends the process itself (see ending.py).
+    """
+    if argv is None:
+        arm()
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(os.environ.get("DOCKERLAB_LANG"))
     if argv and argv[0] == "docker":
         from dockerlab.cli.main import docker_main
-        sys.exit(docker_main(argv[1:]))
+        leave(docker_main(argv[1:]))
     argv = _take_lang(argv)
     from .commands import all_subcommands
     table = all_subcommands()
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_usage(table))
-        sys.exit(0 if argv else 2)
+        leave(0 if argv else 2)
     module = table.get(argv[0])
     if module is None:
         print(_("unknown command: {cmd}").format(cmd=argv[0]), file=sys.stderr)
         print(_usage(table), file=sys.stderr)
-        sys.exit(2)
+        leave(2)
     if module.NEEDS_ROOT and os.geteuid() != 0:
         print(_("dockerlab needs root (namespaces, mounts, cgroups): run it with sudo"), file=sys.stderr)
-        sys.exit(1)
-    sys.exit(module.run(argv[1:]))
+        leave(1)
+    leave(module.run(argv[1:]))
+
+
 if __name__ == "__main__":
     main()

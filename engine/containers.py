@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import secrets
 import shutil
 from pathlib import Path
 
@@ -112,7 +111,8 @@ class ContainerStore:
 
     # -- records ----------------------------------------------------------------
     def new_id(self) -> str:
-        return secrets.token_hex(32)
+        """64 hex digits from the kernel's CSPRNG (what secrets.token_hex does, without its imports)."""
+        return os.urandom(32).hex()
 
     def path(self, cid: str) -> Path:
         return self.dir / cid

@@ -13,7 +13,6 @@ from . import events
 from .errors import Conflict, InvalidArgument, NotFound, NotRunning, StartFailure
 from .fsutil import crash_point, locked
 from .runtime import streams
-from .runtime.shim import LaunchError, RestartPolicy, ShimRequest, launch
 from .runtime.spec import ContainerSpec, MountSpec
 from .runtime.state import attach_path, initial_state, now_exit_state
 
@@ -165,6 +164,7 @@ def start(engine, cid: str, attach: socket.socket | None) -> int:
         req, listeners = plan_start(engine, record)
         req.lock_fd = lock
         crash_point("start:planned")
+        from .runtime.shim import LaunchError, launch   # not loaded by commands that start nothing
         try:
             pid = launch(req, attach)
         except LaunchError as e:

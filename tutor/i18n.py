@@ -13,11 +13,13 @@ command imports it, and pydantic alone costs ~100 ms of start-up.
 """
 from __future__ import annotations
 
-import gettext
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    import gettext   # loaded by translations(): `dockerlab docker ...` never translates
 
 DOMAIN = "dockerlab"
 LANGUAGES = ("fr", "en")
@@ -97,6 +99,7 @@ def use_language(lang: str | None) -> Iterator[str]:
 def translations(lang: str) -> gettext.NullTranslations:
     """The catalogue for `lang`; English is the source text itself."""
     if lang not in _translations:
+        import gettext
         if lang == "en":
             _translations[lang] = gettext.NullTranslations()
         else:

@@ -7,7 +7,6 @@ from dockerlab.engine.errors import EngineError
 
 
 from ..context import Context
-from .inspect import cmd_inspect
 
 VERSION = "0.1.0"
 API_VERSION = "1.44"
@@ -34,6 +33,7 @@ def cmd_volume_rm(ctx: Context, p) -> int:
 
 
 def cmd_volume_inspect(ctx: Context, p) -> int:
+    from .inspect import cmd_inspect   # loads the templates (gotpl): only inspect needs them
     return cmd_inspect(ctx, p, kind="volume")
 
 
