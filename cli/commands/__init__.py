@@ -9,13 +9,13 @@ entry in a module's COMMANDS plus a line here.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from typing import Callable
 
 ROUTES: dict[tuple[str, ...], str] = {
     ('image', 'build'): "build",
     ('container', 'cp'): "cp",
     ('container', 'exec'): "execcmd",
+    ('container', 'export'): "export",
     ('container', 'diff'): "fsinfo",
     ('container', 'port'): "fsinfo",
     ('container', 'top'): "fsinfo",
@@ -77,6 +77,7 @@ def handler_for(path: tuple[str, ...]) -> Callable | None:
 
 def all_commands() -> dict[tuple[str, ...], Callable]:
     """Every command, by importing every module (for tests and completion)."""
+    import pkgutil
     table: dict[tuple[str, ...], Callable] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")

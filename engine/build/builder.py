@@ -14,20 +14,23 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import EngineError, InvalidArgument, NotFound
 from ..images import oci
-from ..images.commit import layer_from_container, layer_from_dir
-from ..images.layerstore import Layer
-from ..images.store import Image
 from .cache import BuildCache, step_key
 from .configops import CONFIG_OPS, StageState, command_form
 from .context import BuildContext
-from .copystep import CopyPlan, resolve_owner, stage_copy
-from .dockerfile import Dockerfile, Instruction, Stage, parse
-from .runstep import create_run_container, run_attached
+from .dockerfile import Dockerfile, DockerfileError, Instruction, Stage, parse, parse_trigger
 from .shellwords import expand
+
+if TYPE_CHECKING:
+    from ..images.layerstore import Layer
+    from ..images.store import Image
+    from .copystep import CopyPlan
+
+# What only a cache miss needs (commit: tarfile; runstep: a container; copystep) is imported where the miss is handled: a rebuild that hits the cache
+# at every step, the common case, never loads it.
 
 
 class BuildFailed(EngineError):
@@ -146,17 +149,40 @@ class Builder:
     def _stage(self, stage: Stage, escape: str) -> str:
         self._announce(stage.from_instruction)
         current, state = self._from(stage, escape)
+        current = self._triggers(state, current)
         self.out(f" ---> {short(current.image_id)}")
         for ins in stage.instructions:
             self._announce(ins)
-            try:
-                current = self._instruction(ins, state, current)
-            except BuildFailed:
-                raise
-            except EngineError as e:
-                raise BuildFailed(str(e), 1) from None
+            current = self._dispatch(ins, state, current)
             self.out(f" ---> {short(current.image_id)}")
         return current.image_id
+
+    def _dispatch(self, ins: Instruction, state: StageState, cur: _Current) -> _Current:
+        try:
+            return self._instruction(ins, state, cur)
+        except BuildFailed:
+            raise
+        except EngineError as e:
+            raise BuildFailed(str(e), 1) from None
+
+    def _triggers(self, state: StageState, cur: _Current) -> _Current:
+        """The base image's ONBUILD triggers, run as part of FROM (dockerd's order and output).
+
+        They leave the config before the first one runs, so the images they
+        make, and the stage's result, do not pass them on.
+        """
+        triggers = list(state.config.get("OnBuild") or [])
+        if not triggers:
+            return cur
+        state.config["OnBuild"] = None
+        self.out(f"# Executing {len(triggers)} build trigger{'s' if len(triggers) > 1 else ''}")
+        for text in triggers:
+            try:
+                ins = parse_trigger(text)
+            except DockerfileError as e:
+                raise BuildFailed(e.detail, 1) from None
+            cur = self._dispatch(ins, state, cur)
+        return cur
 
     def _from(self, stage: Stage, escape: str) -> tuple[_Current, StageState]:
         base = expand(stage.base, self._meta_env(), escape)
@@ -247,6 +273,7 @@ class Builder:
         dirs = [l.diff_dir for l in cur.layers]
         if path == "/" or lookup(dirs, path) is not None:
             return None
+        from ..images.commit import layer_from_dir
         with tempfile.TemporaryDirectory(prefix=".stage-", dir=self.store.root) as tmp:
             target = Path(tmp) / path.lstrip("/")
             target.mkdir(parents=True, mode=0o755)
@@ -285,6 +312,8 @@ class Builder:
             return hit
         if not cur.image_id:
             raise BuildFailed("no such file or directory: a RUN needs a base image with a shell")
+        from ..images.commit import layer_from_container
+        from .runstep import create_run_container, run_attached
         cid = create_run_container(self.engine, cur.image_id, argv, state.config, args)
         self.out(f" ---> Running in {cid[:12]}")
         code = run_attached(self.engine, cid, self.raw)
@@ -306,44 +335,95 @@ class Builder:
         if ins.json_args is not None:
             words = [state.word(w) for w in words]
         sources, dest = words[:-1], words[-1]
-        dirs = [l.diff_dir for l in cur.layers]
-        owner = resolve_owner(state.word(ins.flags["chown"]), dirs) if "chown" in ins.flags else None
+        owner = self._owner(ins, state, cur)
         mode = int(ins.flags["chmod"], 8) if "chmod" in ins.flags else None
         src_from = ins.flags.get("from")
         if src_from:
             return self._copy_from(ins, src_from, sources, dest, owner, mode, state, cur)
-        for s in sources:
-            if ins.keyword == "ADD" and "://" in s:
-                from dockerlab.tutor.i18n import _
-                raise BuildFailed(_("ADD failed: dockerlab has no internet access: download "
-                                    "{url} into the build context and COPY it").format(url=s))
-        rels = [r for s in sources for r in self.context.resolve(s, ins.keyword)]
-        digest = self.context.checksum(rels)
-        created_by = self._nop_copy(ins.keyword, digest, dest, state)
-        key = step_key(cur.image_id, created_by, {**state.config, "_copy": [owner, mode]})
-        hit = self._cached(key, cur, state)
-        if hit is not None:
-            return hit
-        plan = CopyPlan([self.context.path(r) for r in rels], dest, owner, mode,
-                        extract_archives=ins.keyword == "ADD",
-                        include=self._included)
-        layer = self._stage_layer(plan, state, cur)
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=self.store.root) as tmp:
+            paths, digest, fetched = self._sources(ins, sources, dest, Path(tmp))
+            created_by = self._nop_copy(ins, digest, dest, state)
+            key = step_key(cur.image_id, created_by, {**state.config, "_copy": [owner, mode]})
+            hit = self._cached(key, cur, state)
+            if hit is not None:
+                return hit
+            from .copystep import CopyPlan
+            plan = CopyPlan(paths, dest, owner, mode, extract_archives=ins.keyword == "ADD",
+                            include=self._included, keep_archives=fetched)
+            layer = self._stage_layer(plan, state, cur)
         return self._commit(key, created_by, state, cur, layer)
+
+    def _owner(self, ins: Instruction, state: StageState, cur: _Current) -> tuple[int, int] | None:
+        """--chown's uid and gid, read from the image's own /etc/passwd and /etc/group."""
+        if "chown" not in ins.flags:
+            return None
+        from .copystep import resolve_owner
+        return resolve_owner(state.word(ins.flags["chown"]), [l.diff_dir for l in cur.layers])
+
+    def _sources(self, ins: Instruction, sources: list[str], dest: str,
+                 folder: Path) -> tuple[list[Path], str, frozenset[Path]]:
+        """Host paths of a COPY/ADD's sources, their digest, and which were downloaded.
+
+        Context files keep the digest they always had; ADD's URLs are fetched
+        into `folder` (one sub-folder each), and their content's hash stands
+        for them, alone (as Docker shows it) or in a `multi:` hash.
+        """
+        from .remote import is_url
+        if not any(is_url(s) for s in sources):
+            rels = [r for s in sources for r in self.context.resolve(s, ins.keyword)]
+            return [self.context.path(r) for r in rels], self.context.checksum(rels), frozenset()
+        paths: list[Path] = []
+        digests: list[str] = []
+        fetched: set[Path] = set()
+        for i, source in enumerate(sources):
+            if not is_url(source):
+                rels = self.context.resolve(source, ins.keyword)
+                paths += [self.context.path(r) for r in rels]
+                digests.append(self.context.checksum(rels))
+                continue
+            if ins.keyword != "ADD":
+                raise BuildFailed(f"{ins.keyword} failed: source can't be a URL for {ins.keyword}")
+            got = self._download(source, dest, folder / str(i))
+            paths.append(got.path)
+            digests.append(got.digest)
+            fetched.add(got.path)
+        if len(digests) == 1:
+            return paths, digests[0], frozenset(fetched)
+        import hashlib
+        return paths, "multi:" + hashlib.sha256(",".join(digests).encode()).hexdigest(), \
+            frozenset(fetched)
+
+    def _download(self, url: str, dest: str, folder: Path):
+        """Fetch one ADD URL; the blank line is the one dockerd prints after a download."""
+        from .remote import DownloadError, download
+        try:
+            got = download(url, folder)
+        except DownloadError as e:
+            raise BuildFailed(f"ADD failed: {e}") from None
+        self.out("")
+        if not got.name and dest.endswith("/"):
+            raise BuildFailed(f"ADD failed: cannot determine filename for source {url}")
+        return got
 
     def _included(self, host_path: Path) -> bool:
         rel = host_path.relative_to(self.context.root).as_posix()
         return rel in self.context.entries
 
-    def _nop_copy(self, keyword: str, digest: str, dest: str, state: StageState) -> str:
-        return " ".join(state.shell()) + f" #(nop) {keyword} {digest} in {dest} "
+    def _nop_copy(self, ins: Instruction, digest: str, dest: str, state: StageState) -> str:
+        """Docker's history text for COPY/ADD (performCopy), `--chown=` as written included."""
+        chown = f"--chown={state.word(ins.flags['chown'])} " if ins.flags.get("chown") else ""
+        return " ".join(state.shell()) + f" #(nop) {ins.keyword} {chown}{digest} in {dest} "
 
     def _stage_layer(self, plan: CopyPlan, state: StageState, cur: _Current) -> Layer | None:
+        from ..images.commit import layer_from_dir
+        from .copystep import stage_copy
         with tempfile.TemporaryDirectory(prefix=".stage-", dir=self.store.root) as tmp:
             stage_copy(Path(tmp), plan, state.config.get("WorkingDir") or "/",
                        [l.diff_dir for l in cur.layers])
             return layer_from_dir(self.store, Path(tmp), cur.layers[-1] if cur.layers else None)
 
     def _copy_from(self, ins, src_from, sources, dest, owner, mode, state, cur) -> _Current:
+        from .copystep import CopyPlan
         from .rootview import image_root
         ref = self.stage_images.get(src_from.lower(), src_from)
         try:

@@ -166,8 +166,11 @@ def do_shell(ins: Instruction, state: StageState) -> str:
 
 
 def do_onbuild(ins: Instruction, state: StageState) -> str:
-    state.config["OnBuild"] = list(state.config.get("OnBuild") or []) + [ins.value.strip()]
-    return "ONBUILD " + ins.value.strip()
+    """The trigger is kept as written (flags included), without expansion: it runs later."""
+    import re
+    trigger = re.sub(r"(?i)^\s*ONBUILD\s*", "", ins.original)
+    state.config["OnBuild"] = list(state.config.get("OnBuild") or []) + [trigger]
+    return "ONBUILD " + trigger
 
 
 def parse_duration_ns(text: str) -> int:

@@ -3,8 +3,9 @@
 Docker's rules: a destination ending in `/`, several sources or an existing
 directory means "into this directory"; a source directory's *contents* are
 copied; files belong to root unless `--chown`; ADD unpacks a local tar
-archive (plain, gzip, bzip2, xz) into the destination. Parent directories
-that already exist in the image keep their owner and mode in the layer.
+archive (plain, gzip, bzip2, xz) into the destination, but never a file
+it downloaded from a URL. Parent directories that already exist in the
+image keep their owner and mode in the layer.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class CopyPlan:
     mode: int | None = None
     extract_archives: bool = False
     include: Callable[[Path], bool] | None = None     # .dockerignore: may this host path be sent?
+    keep_archives: frozenset[Path] = frozenset()      # ADD's downloads: never unpacked
 
 
 def lookup(layer_dirs: list[Path], rel: str) -> os.stat_result | None:
@@ -137,7 +139,8 @@ def stage_copy(stage: Path, plan: CopyPlan, workdir: str, layer_dirs: list[Path]
     into_dir = (dest.endswith("/") or len(plan.sources) > 1 or plan.dest in (".", "./")
                 or (existing is not None and stat.S_ISDIR(existing.st_mode)))
     for src in plan.sources:
-        archive = plan.extract_archives and src.is_file() and tarfile.is_tarfile(src)
+        archive = plan.extract_archives and src not in plan.keep_archives and src.is_file() \
+            and tarfile.is_tarfile(src)
         if src.is_dir() and not src.is_symlink() or archive:
             _make_parents(stage, norm, layer_dirs, plan.owner)
             target_dir = stage / norm.lstrip("/") if norm != "/" else stage

@@ -33,6 +33,7 @@ class DockerfileError(InvalidArgument):
     def __init__(self, line: int, message: str):
         super().__init__(f"dockerfile parse error on line {line}: {message}")
         self.line = line
+        self.detail = message
 
 
 @dataclass
@@ -143,7 +144,9 @@ def _check(ins: Instruction) -> None:
         raise DockerfileError(line, "HEALTHCHECK requires at least one argument")
     if kw in ("ENV", "LABEL") and "=" not in words[0] and len(words) < 2:
         raise DockerfileError(line, f"{kw} must have two arguments")
-    if kw == "ONBUILD" and words[0].upper() in ("ONBUILD", "FROM", "MAINTAINER"):
+    if kw == "ONBUILD" and words[0].upper() == "ONBUILD":
+        raise DockerfileError(line, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+    if kw == "ONBUILD" and words[0].upper() in ("FROM", "MAINTAINER"):
         raise DockerfileError(line, f"{words[0].upper()} isn't allowed as an ONBUILD trigger")
 
 
@@ -203,4 +206,19 @@ def parse_instruction(text: str) -> Instruction:
     flags, value = _split_flags(word, item["value"].strip(), 1)
     ins = Instruction(word, value, 1, _original(item["content"], "\\"), flags)
     _check(ins)
+    return ins
+
+
+def parse_trigger(text: str) -> Instruction:
+    """An ONBUILD trigger from a base image's config, checked as dockerd checks it.
+
+    dockerd parses each trigger on its own when a build uses the image: one
+    instruction, and never ONBUILD, FROM or MAINTAINER (a config written by
+    other tools may hold them).
+    """
+    ins = parse_instruction(text)
+    if ins.keyword == "ONBUILD":
+        raise DockerfileError(1, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+    if ins.keyword in ("FROM", "MAINTAINER"):
+        raise DockerfileError(1, f"{ins.keyword} isn't allowed as an ONBUILD trigger")
     return ins
