@@ -3,7 +3,9 @@
 cp works inside a forked helper that chroots into the container's root, so
 `..` and absolute symlinks resolve inside the container and never reach the
 host. A running container's root is /proc/<pid>/root (its own mounts,
-volumes included); a stopped one's overlay is mounted in a private mount
+volumes included; what lies under /proc, /sys, /dev and tmpfs mounts is
+left out, as dockerd's view of a container has none of it); a stopped
+one's overlay, with its volumes and binds, is mounted in a private mount
 namespace that vanishes with the helper (read-only unless files go in).
 Tar streams pass over a pipe; the helper reports its outcome as one JSON line.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tarfile
 import tempfile
@@ -22,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from . import tarcompat
-from .errors import EngineError, NotFound
+from .errors import Conflict, EngineError, InvalidArgument, NotFound
 from .lifecycle import current_state
 
 # Files the runtime makes in every container (Docker keeps them in its
@@ -52,9 +55,14 @@ def _mount_dir(engine, pid: int) -> Path:
 def _enter_root(engine, record: dict, writable: bool) -> None:
     """In the helper: chroot into the container's filesystem (mounting it if stopped)."""
     from .runtime import libc
+    global _RUNTIME_MOUNTS
+    # No user/group name lookups past the chroot: NSS would read (and could load
+    # libraries from) the container's files. Entries carry numeric owners, as dockerd's.
+    tarfile.pwd = tarfile.grp = None
     state = current_state(engine, record["Id"])
     if state["Running"] and state.get("Pid"):
         root = f"/proc/{state['Pid']}/root"
+        _RUNTIME_MOUNTS = _runtime_mounts(state["Pid"], record)
     else:
         data = record["GraphDriver"]["Data"]
         libc.unshare(libc.CLONE_NEWNS)
@@ -67,8 +75,59 @@ def _enter_root(engine, record: dict, writable: bool) -> None:
         else:
             opts = f"lowerdir={data['UpperDir']}:{lowers}"
         libc.mount("overlay", root, "overlay", 0 if writable else libc.MS_RDONLY, opts)
+        _mount_volumes(engine, record, root)
     os.chroot(root)
     os.chdir("/")
+
+
+# Set in a helper entering a running container: its mount points that dockerd's
+# view of a container does not have (proc, sysfs, /dev, tmpfs...).
+_RUNTIME_MOUNTS: frozenset[str] = frozenset()
+_SHARED_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
+
+
+def _runtime_mounts(pid: int, record: dict) -> frozenset[str]:
+    """Mount points of the running container other than its root, volumes, binds and /etc files."""
+    keep = {"/", *_SHARED_FILES}
+    keep |= {os.path.normpath(m["Destination"]) for m in record.get("Mounts") or []
+             if m.get("Type") in ("bind", "volume")}
+    found = set()
+    with open(f"/proc/{pid}/mountinfo") as info:
+        for line in info:
+            fields = line.split()
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+            if point not in keep:
+                found.add(point)
+    return frozenset(found)
+
+
+def runtime_only(path: str) -> bool:
+    """True under /proc, /sys, /dev... of a running container: dockerd's view has them empty."""
+    return any(path.startswith(m.rstrip("/") + "/") for m in _RUNTIME_MOUNTS)
+
+
+def _mount_volumes(engine, record: dict, root: str) -> None:
+    """A stopped container's volumes, binds and /etc files, where it will see them.
+
+    dockerd's view of a stopped container has them too: a file copied into
+    a volume's path must land in the volume, not under it in the writable
+    layer. A tmpfs is a fresh private one, as in dockerd's view. On the
+    read-only view a mount point missing from the image is left out.
+    """
+    from .runtime import rootfs
+    from .runtime.spec import MountSpec
+    mounts = sorted(record.get("Mounts") or [], key=lambda m: m["Destination"].rstrip("/").count("/"))
+    for m in mounts:
+        spec = MountSpec("tmpfs", "tmpfs", m["Destination"], False) if m["Type"] == "tmpfs" else \
+            MountSpec(m["Type"], m["Source"], m["Destination"], not m.get("RW", True))
+        try:
+            rootfs.mount_user(Path(root), spec)
+        except OSError:
+            continue
+    try:
+        rootfs.mount_etc_files(Path(root), engine.containers.path(record["Id"]))
+    except OSError:
+        pass
 
 
 def run_inside(engine, ref: str, job: Callable[[int], dict], writable: bool,
@@ -95,6 +154,8 @@ def run_inside(engine, ref: str, job: Callable[[int], dict], writable: bool,
             os.close(mine)
         except CopyError as e:
             result, code = {"error": str(e), "client": True}, 1
+        except EngineError as e:
+            result, code = {"error": str(e), "status": e.status}, 1
         except BaseException as e:  # noqa: BLE001 - everything goes back to the parent
             result, code = {"error": str(e) or type(e).__name__}, 1
         try:
@@ -118,8 +179,13 @@ def run_inside(engine, ref: str, job: Callable[[int], dict], writable: bool,
         pass
     result = json.loads(b"".join(chunks) or b'{"error": "copy helper died"}')
     if "error" in result:
-        raise (CopyError if result.get("client") else EngineError)(result["error"])
+        if result.get("client"):
+            raise CopyError(result["error"])
+        raise _ERRORS.get(result.get("status"), EngineError)(result["error"])
     return result
+
+
+_ERRORS = {400: InvalidArgument, 404: NotFound, 409: Conflict}
 
 
 def _pump(fn: Callable[[int], None], fd: int) -> None:
@@ -138,22 +204,44 @@ def _pump(fn: Callable[[int], None], fd: int) -> None:
 # Tar streams and docker cp's placement rules (archive.CopyTo)
 # ---------------------------------------------------------------------------
 
-def write_tar(fd: int, path: str, arcname: str, follow_top: bool = False) -> None:
-    """Write `path` as a tar stream named `arcname` (symlinks kept, except the top one with -L)."""
-    with os.fdopen(os.dup(fd), "wb") as out, tarfile.open(fileobj=out, mode="w|",
+class _Writer(tarfile.TarFile):
+    """Leaves out what lies under a runtime-only mount (/proc, /sys, /dev...): not the container's files."""
+
+    def add(self, name, arcname=None, recursive=True, *, filter=None):  # noqa: A002, D102
+        if runtime_only(os.path.normpath(name)):
+            return
+        super().add(name, arcname, recursive, filter=filter)
+
+
+def write_tar(fd: int, path: str, arcname: str, follow_top: bool = False,
+              absolute: bool = False) -> None:
+    """Write `path` as a tar stream named `arcname` (symlinks kept, except the top one with -L).
+
+    `absolute`: names start with "/", as in dockerd's archive of the root
+    ("/", "/bin/"...), which the docker client renames by that prefix.
+    """
+    with os.fdopen(os.dup(fd), "wb") as out, _Writer.open(fileobj=out, mode="w|",
                                                           format=tarfile.PAX_FORMAT) as tar:
         if follow_top and os.path.islink(path):
             path = os.path.realpath(path)
-        tar.add(path, arcname=arcname, recursive=True)
+        tar.add(path, arcname=arcname, recursive=True, filter=_absolute if absolute else None)
+
+
+def _absolute(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.name = "/" + info.name.lstrip("/")
+    return info
 
 
 class _Extractor(tarfile.TarFile):
-    """Keeps uid/gid only in archive mode (-a); otherwise files belong to the receiver."""
+    """Owners: the receiver's (cp), the archive's numeric ids (-a, the API), or one forced pair."""
 
     keep_owner = False
+    owner: tuple[int, int] | None = None
 
     def chown(self, tarinfo, targetpath, numeric_owner):  # noqa: D102
-        if self.keep_owner:
+        if self.owner is not None:
+            os.lchown(targetpath, *self.owner)
+        elif self.keep_owner:
             os.lchown(targetpath, tarinfo.uid, tarinfo.gid)
 
 
@@ -161,12 +249,18 @@ def _inside(base: str, path: str) -> bool:
     return path == base or path.startswith(base.rstrip("/") + "/")
 
 
+Prepare = Callable[[tarfile.TarInfo, str], None]
+
+
 def extract_tar(fd: int, dest_dir: str, rename: tuple[str, str] | None = None,
-                keep_owner: bool = False) -> None:
+                keep_owner: bool = False, owner: tuple[int, int] | None = None,
+                prepare: Prepare | None = None) -> None:
     """Extract a tar stream into `dest_dir`, renaming its top entry if asked.
 
     Names with `..` or a leading `/`, and entries whose parent resolves out of
     `dest_dir` through a symlink, are refused (a tar from a container is not trusted).
+    `prepare(member, path)` runs just before each member lands at `path`
+    (the API's overwrite rules).
     """
     real = os.path.realpath(dest_dir)
 
@@ -179,11 +273,13 @@ def extract_tar(fd: int, dest_dir: str, rename: tuple[str, str] | None = None,
         parent = os.path.realpath(os.path.join(real, os.path.dirname(member.name)))
         if not _inside(real, parent):
             raise CopyError(f"invalid tar entry: {member.name} leaves the destination")
+        if prepare:
+            prepare(member, os.path.normpath(os.path.join(real, member.name)))
         return member
 
     with os.fdopen(os.dup(fd), "rb") as src:
         tar = _Extractor.open(fileobj=src, mode="r|")
-        tar.keep_owner = keep_owner
+        tar.keep_owner, tar.owner = keep_owner, owner
         with tar:
             tarcompat.extractall(tar, real, safe)
 
@@ -225,7 +321,8 @@ def copy_out(engine, ref: str, src: str, sink: Callable[[int], None], follow: bo
     """Stream a tar of the container's `src` into `sink(fd)`; returns {"dir": bool}."""
     def job(fd: int) -> dict:
         path = "/" + src.lstrip("/")
-        if not os.path.lexists(path) or (path.endswith("/") and not os.path.isdir(path)):
+        if not os.path.lexists(path) or (path.endswith("/") and not os.path.isdir(path)) or \
+                runtime_only(os.path.normpath(path)):
             raise NotFound(f"Could not find the file {src} in container {ref}")
         base, contents = _source(path)
         is_dir = os.path.isdir(path) if (follow or not os.path.islink(path)) else False

@@ -1,4 +1,4 @@
-"""/containers/...: create, list, inspect, start/stop/kill/restart/rm, wait, resize, top, prune."""
+"""/containers/...: create, list, inspect, start/stop/kill/restart/rm, wait, resize, top, export, prune."""
 from __future__ import annotations
 
 import subprocess
@@ -19,7 +19,11 @@ def create(req) -> None:
         raise InvalidArgument(f"logger: no log driver named '{log['Type']}' is registered")
     if log and not log.get("Type"):
         log["Type"] = "json-file"          # an empty driver means the daemon's default
-    req.send_json(201, req.engine.create(body, req.q("name") or None))
+    from .createcompat import migrate_mac_address
+    warnings = migrate_mac_address(body, req.version())
+    created = req.engine.create(body, req.q("name") or None)
+    created["Warnings"] = (created.get("Warnings") or []) + warnings
+    req.send_json(201, created)
 
 
 def list_(req) -> None:
@@ -89,7 +93,30 @@ def kill(req) -> None:
 def remove(req) -> None:
     eng = req.engine
     cid = eng.resolve(req.params["id"])
+    if req.qbool("link"):
+        raise EngineError("Conflict, cannot remove the default link name of the container")
     eng.remove(cid, force=req.qbool("force"), volumes=req.qbool("v"))
+    req.send(204)
+
+
+def remove_link(req) -> None:
+    """DELETE /containers/PARENT/ALIAS: with link=1 the legacy link goes, else the container it names."""
+    eng, parent, alias = req.engine, req.params["parent"], req.params["alias"]
+    missing = NotFound(f"No such container: {parent}/{alias}")
+    try:
+        record = eng.record(parent)
+    except NotFound:
+        raise missing from None
+    links = record["HostConfig"].get("Links") or []
+    named = [link for link in links if (link.partition(":")[2] or link).rsplit("/", 1)[-1] == alias]
+    if not named:
+        raise missing
+    if req.qbool("link"):
+        record["HostConfig"]["Links"] = [link for link in links if link not in named] or None
+        eng.containers.save(record)
+    else:
+        target = eng.resolve(named[0].partition(":")[0].strip("/"))
+        eng.remove(target, force=req.qbool("force"), volumes=req.qbool("v"))
     req.send(204)
 
 
@@ -176,6 +203,18 @@ def top(req) -> None:
     req.send_json(200, {"Titles": titles, "Processes": procs})
 
 
+def export(req) -> None:
+    """The container's filesystem as a tar (dockerd: 200, application/x-tar, streamed)."""
+    from ..containerexport import export as export_fs
+    eng = req.engine
+    cid = eng.resolve(req.params["id"])        # NotFound answers 404 before the stream starts
+    w = req.stream(200, "application/x-tar")
+    try:
+        export_fs(eng, cid, w.write)
+    finally:
+        w.close()
+
+
 def prune(req) -> None:
     filters = req.filters()
     from ..fsutil import tree_size
@@ -204,8 +243,10 @@ ROUTES = [
     ("POST", "/containers/{id}/restart", restart),
     ("POST", "/containers/{id}/kill", kill),
     ("DELETE", "/containers/{id}", remove),
+    ("DELETE", "/containers/{parent}/{alias}", remove_link),
     ("POST", "/containers/{id}/rename", rename),
     ("POST", "/containers/{id}/resize", resize),
     ("POST", "/containers/{id}/wait", wait),
     ("GET", "/containers/{id}/top", top),
+    ("GET", "/containers/{id}/export", export),
 ]

@@ -7,6 +7,7 @@ exec: `Upgrade: tcp` gets `101 UPGRADED`, as dockerd answers).
 from __future__ import annotations
 
 import json
+import re
 import socket
 from typing import BinaryIO
 from urllib.parse import parse_qs
@@ -93,6 +94,9 @@ class ChunkedWriter:
     def json(self, obj: dict) -> None:
         self.write(dumps(obj))
 
+    def flush(self) -> None:
+        """Each chunk is flushed as written; writers that flush (tarfile, save) need the method."""
+
     def close(self) -> None:
         if not self.closed:
             self.closed = True
@@ -152,6 +156,12 @@ class Request:
             out[key] = [k for k, v in value.items() if v] if isinstance(value, dict) else list(value)
         return out
 
+    def version(self) -> tuple[int, int]:
+        """The API version the client asked for in the path (`/v1.41/...`), else the server's."""
+        m = re.match(r"^/v(\d+)\.(\d+)/", self.path)
+        major, minor = (m.groups() if m else API_VERSION.split("."))
+        return int(major), int(minor)
+
     def header(self, name: str, default: str = "") -> str:
         return self.handler.headers.get(name, default)
 
@@ -202,8 +212,9 @@ class Request:
     def send_json(self, status: int, obj) -> None:
         self.send(status, dumps(obj))
 
-    def stream(self, status: int = 200, content_type: str = "application/json") -> ChunkedWriter:
-        self._head(status, {"Content-Type": content_type, "Transfer-Encoding": "chunked"})
+    def stream(self, status: int = 200, content_type: str = "application/json",
+               extra: dict | None = None) -> ChunkedWriter:
+        self._head(status, {"Content-Type": content_type, "Transfer-Encoding": "chunked", **(extra or {})})
         return ChunkedWriter(self.handler.wfile)
 
     def hijack(self, content_type: str) -> socket.socket:

@@ -66,7 +66,7 @@ def network_connect(req) -> None:
     ep = body.get("EndpointConfig") or {}
     attach.connect(eng, net["Id"], body.get("Container") or "",
                    ip=(ep.get("IPAMConfig") or {}).get("IPv4Address") or None,
-                   aliases=list(ep.get("Aliases") or []))
+                   aliases=list(ep.get("Aliases") or []), mac=ep.get("MacAddress") or None)
     req.send(200)
 
 

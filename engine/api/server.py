@@ -17,13 +17,13 @@ import sys
 import traceback
 
 from ..errors import EngineError
-from . import attach, build, containers, execs, extras, images, netvol, system
+from . import archive, attach, build, containers, distribution, execs, extras, images, netvol, system
 from .httpio import API_VERSION, MIN_API_VERSION, SERVER, Request
 from .permissions import Access
 
 log = logging.getLogger("dockerlab.api")
 VERSIONED = re.compile(r"^/v(\d+)\.(\d+)(/.*)$")
-MODULES = (system, containers, attach, execs, images, build, netvol, extras)
+MODULES = (system, containers, archive, attach, execs, images, build, netvol, extras, distribution)
 
 
 def _pattern(template: str) -> re.Pattern:
