@@ -1,4 +1,4 @@
-"""`python -m dockerlab.engine.pkgcache serve --root ROOT --fd N`: the lab's cache process."""
+"""`python -m dockerlab.engine.pkgcache serve --root ROOT --fd N --control M`: the lab's cache."""
 from __future__ import annotations
 
 import argparse
@@ -13,9 +13,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("command", choices=["serve"])
     parser.add_argument("--root", required=True)
     parser.add_argument("--fd", type=int, required=True, help="listening socket to serve on")
+    parser.add_argument("--control", type=int, required=True,
+                        help="unix socket on which the engine hands over more listening sockets")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    serve(args.root, args.fd)
+    serve(args.root, args.fd, args.control)
     return 0
 
 

@@ -7,6 +7,13 @@ libraries it needs from Debian's signed index, checks every .deb against
 that index, and sends the files (without docs, manuals and translations)
 as one tar the script unpacks at /. `apk` says on every run that these
 are Debian's packages.
+
+Maintainer scripts are not run (a busybox image has no dpkg), but one thing
+they do decides whether a command exists at all: `update-alternatives
+--install /usr/bin/figlet figlet /usr/bin/figlet-figlet 30` in a postinst
+is the only way Debian's figlet becomes `figlet`. The bundle carries such
+links directly (the alternative of highest priority), as the installed
+package would have them.
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ import re
 import subprocess
 import tarfile
 import threading
+from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InvalidArgument
@@ -23,6 +31,10 @@ from .store import PackageStore
 _NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]*$")
 _LEFT_OUT = ("usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/locale/",
              "usr/share/lintian/", "usr/share/bug/")
+
+_ALTERNATIVE = re.compile(r"update-alternatives\s+(?:--\w+\s+)*?--install\s+(\S+)\s+\S+\s+"
+                          r"(\S+)\s+(\d+)((?:\s+--slave\s+\S+\s+\S+\s+\S+)*)")
+_SLAVE = re.compile(r"--slave\s+(\S+)\s+\S+\s+(\S+)")
 
 _cache_lock = threading.Lock()
 _cached: dict[str, PackageIndex] = {}
@@ -68,22 +80,61 @@ def plan_text(store: PackageStore, names: list[str]) -> str:
 def write_bundle(store: PackageStore, names: list[str], out: BinaryIO) -> None:
     """Write one uncompressed tar with the files of `names` and their libraries to `out`."""
     stanzas = index_of(store).closure(check_names(names))
+    written: set[str] = set()
+    links: dict[str, tuple[int, str]] = {}
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.GNU_FORMAT) as bundle:
         for stanza in stanzas:
             deb = fetch_deb(store, stanza)
-            proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)],
-                                    stdout=subprocess.PIPE)
-            try:
-                with tarfile.open(fileobj=proc.stdout, mode="r|") as data:
-                    for member in data:
-                        name = _relative(member.name)
-                        if not name or (name + "/").startswith(_LEFT_OUT):
-                            continue
-                        member.name = name
-                        if member.islnk():
-                            member.linkname = _relative(member.linkname)
-                        bundle.addfile(member, data.extractfile(member) if member.isfile()
-                                       else None)
-            finally:
-                proc.stdout.close()  # type: ignore[union-attr]
-                proc.wait()
+            written |= _add_files(bundle, deb)
+            for link, target, priority in alternatives(deb):
+                if priority >= links.get(link, (-1, ""))[0]:
+                    links[link] = (priority, target)
+        for link, (_priority, target) in sorted(links.items()):
+            if link not in written and _relative(target) in written:
+                member = tarfile.TarInfo(link)
+                member.type, member.linkname, member.mode = tarfile.SYMTYPE, target, 0o777
+                bundle.addfile(member)
+
+
+def _kept(name: str) -> bool:
+    return bool(name) and not (name + "/").startswith(_LEFT_OUT)
+
+
+def _add_files(bundle: tarfile.TarFile, deb: Path) -> set[str]:
+    """Copy the package's files (docs left out) into the bundle; the names written."""
+    written = set()
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as data:
+            for member in data:
+                name = _relative(member.name)
+                if not _kept(name):
+                    continue
+                member.name = name
+                if member.islnk():
+                    member.linkname = _relative(member.linkname)
+                bundle.addfile(member, data.extractfile(member) if member.isfile() else None)
+                written.add(name)
+    finally:
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.wait()
+    return written
+
+
+def alternatives(deb: Path) -> list[tuple[str, str, int]]:
+    """(link, target, priority) that the package's postinst gives to update-alternatives.
+
+    Links are relative names (`usr/bin/figlet`), targets absolute paths as
+    in the script; lines using shell variables are left out.
+    """
+    out = subprocess.run(["dpkg-deb", "--info", str(deb), "postinst"], capture_output=True)
+    if out.returncode != 0:
+        return []                                    # no postinst
+    script = out.stdout.decode(errors="replace").replace("\\\n", " ")
+    found = []
+    for link, target, priority, slaves in _ALTERNATIVE.findall(script):
+        for one, path in [(link, target), *_SLAVE.findall(slaves)]:
+            if one.startswith("/") and path.startswith("/") and "$" not in one + path \
+                    and _kept(_relative(one)):
+                found.append((_relative(one), path, int(priority)))
+    return found

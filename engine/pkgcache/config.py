@@ -9,7 +9,6 @@ second `dockerlab images prepare` downloads nothing.
 from __future__ import annotations
 
 import os
-import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ class CacheConfig:
     store_dir: Path
     upstream: str                # "http://deb.debian.org/debian", no trailing slash
     suite: str = SUITE
-    arch: str = _ARCHES.get(platform.machine(), platform.machine())
+    arch: str = _ARCHES.get(os.uname().machine, os.uname().machine)
 
 
 def _deb822_uris(text: str) -> list[str]:

@@ -1,31 +1,52 @@
-"""The cache serving a lab: one process per state root, on the default bridge's gateway.
+"""The cache serving a lab: one process per state root, on the gateway of each lab bridge.
 
-Started by the network code when the default bridge is brought up
-(NetworkManager.ensure_default), so containers find it at their gateway,
-port 3142. It listens on that address only, never on the host's other
-interfaces. Its pid file lives in the root's run/ directory, so
-`system reset` (which kills every run/**/*.pid) stops it. The listening
-socket is made here and handed to the process: a busy port is reported at
-once, and the cache accepts connections as soon as this returns.
+A container knows one way out of its bridge, its gateway, so that is where
+it finds the cache (port 3142), whichever network it is on: the default
+bridge or one made with `docker network create`. The network code asks for
+it when it makes a bridge network ready for a container
+(NetworkManager.prepare_default and NetworkManager.prepare). The cache
+listens on those gateway addresses only, never on the host's other
+interfaces, and containers reach it with no route and no NAT: a gateway is
+the host's own address on their bridge (see network/isolation.py).
+
+Each listening socket is made here and handed to the process, at its
+start or later over its control socket (`run/pkgcache.sock`): a busy port
+is reported at once, and the cache accepts connections on the address as
+soon as this returns. Its pid file lives in the root's run/ directory, so
+`system reset` (which kills every run/**/*.pid) stops it.
 """
 from __future__ import annotations
 
 import logging
 import os
-import subprocess
+import socket
 import sys
 from pathlib import Path
 
+from ..fsutil import locked
 from ..settings import Settings
 from .config import PORT
-from .server import listen
 
 log = logging.getLogger("dockerlab.pkgcache")
 MODULE = "dockerlab.engine.pkgcache"
+HAND_OVER_SECONDS = 10
 
 
 def pidfile(settings: Settings) -> Path:
     return settings.run_dir / "pkgcache" / "server.pid"
+
+
+def control_path(settings: Settings) -> Path:
+    """The control socket: directly under run/, short (unix socket paths max 107 bytes)."""
+    return settings.run_dir / "pkgcache.sock"
+
+
+def _addrfile(settings: Settings) -> Path:
+    return settings.run_dir / "pkgcache" / "server.addr"
+
+
+def _lockfile(settings: Settings) -> Path:
+    return settings.run_dir / "pkgcache" / ".lock"
 
 
 def running_pid(settings: Settings) -> int | None:
@@ -39,41 +60,88 @@ def running_pid(settings: Settings) -> int | None:
     return pid if MODULE.encode() in cmdline and state != "Z" else None
 
 
-def _addrfile(settings: Settings) -> Path:
-    return settings.run_dir / "pkgcache" / "server.addr"
-
-
-def listening_on(settings: Settings) -> str:
-    """`gateway:port` the running cache serves (written next to its pid file)."""
+def listening_on(settings: Settings) -> list[str]:
+    """The `address:port` the running cache serves, one per lab bridge (sorted)."""
     try:
-        return _addrfile(settings).read_text().strip()
+        return sorted(_addrfile(settings).read_text().split())
     except OSError:
-        return ""
+        return []
 
 
 def ensure_serving(settings: Settings, gateway: str, port: int = PORT) -> int:
-    """Start this root's cache on `gateway:port` unless it already runs there; its pid."""
-    pid = running_pid(settings)
+    """Make this root's cache listen on `gateway:port` too (starting it if needed); its pid."""
     where = f"{gateway}:{port}"
-    if pid is not None and listening_on(settings) == where:
-        return pid
-    if pid is not None:
-        stop(settings)
-    sock = listen(gateway, port)
+    pid = running_pid(settings)
+    if pid is not None and where in listening_on(settings):
+        return pid                                   # every start after the first: no lock
+    _lockfile(settings).parent.mkdir(parents=True, exist_ok=True)
+    with locked(_lockfile(settings)):
+        pid = running_pid(settings)
+        if pid is not None and where in listening_on(settings):
+            return pid
+        from .server import listen
+        sock = listen(gateway, port)
+        try:
+            if pid is not None and _hand_over(settings, sock):
+                return pid
+            if pid is not None:                      # a cache without a control socket
+                stop(settings)
+            return _start(settings, sock, where)
+        finally:
+            sock.close()
+
+
+def _hand_over(settings: Settings, sock: socket.socket) -> bool:
+    """Give the running cache one more listening socket; False when it cannot take it."""
+    from .listeners import HAND_OVER
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(HAND_OVER_SECONDS)
+            conn.connect(str(control_path(settings)))
+            socket.send_fds(conn, [HAND_OVER], [sock.fileno()])
+            return conn.recv(16).startswith(b"ok")
+    except OSError as err:
+        log.warning("package cache: could not hand %s over: %s", sock.getsockname(), err)
+        return False
+
+
+def _start(settings: Settings, sock: socket.socket, where: str) -> int:
+    """Start the cache process serving `sock`, with a fresh control socket."""
+    import subprocess
     log_path = settings.run_dir / "pkgcache" / "server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    ctl_path = control_path(settings)
+    ctl_path.unlink(missing_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
+        control.bind(str(ctl_path))
+        os.chmod(ctl_path, 0o600)
+        control.listen(8)
         with open(log_path, "ab") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", MODULE, "serve", "--root", str(settings.root),
-                 "--fd", str(sock.fileno())],
-                pass_fds=[sock.fileno()], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                start_new_session=True, cwd="/")
-    finally:
-        sock.close()
+                 "--fd", str(sock.fileno()), "--control", str(control.fileno())],
+                pass_fds=[sock.fileno(), control.fileno()], stdin=subprocess.DEVNULL,
+                stdout=out, stderr=out, start_new_session=True, cwd="/")
+    _await_exec(proc.pid)
     _addrfile(settings).write_text(where + "\n")
     pidfile(settings).write_text(f"{proc.pid}\n")    # only the pid: system reset reads it
     return proc.pid
+
+
+def _await_exec(pid: int) -> None:
+    """Wait until the new process shows its command line (running_pid reads it).
+
+    Popen returns once execve is past its point of no return, but for a few
+    hundred microseconds more /proc/PID/cmdline is still empty.
+    """
+    import time
+    for _ in range(1000):
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes():
+                return
+        except OSError:
+            return
+        time.sleep(0.001)
 
 
 def _processes_of(settings: Settings) -> list[int]:
@@ -99,8 +167,8 @@ def stop(settings: Settings) -> None:
             os.kill(pid, 15)
         except ProcessLookupError:
             pass
-    pidfile(settings).unlink(missing_ok=True)
-    _addrfile(settings).unlink(missing_ok=True)
+    for path in (pidfile(settings), _addrfile(settings), control_path(settings)):
+        path.unlink(missing_ok=True)
 
 
 def hook_bridge_up(settings: Settings, gateway: str) -> None:
@@ -111,14 +179,14 @@ def hook_bridge_up(settings: Settings, gateway: str) -> None:
         log.warning("package cache not started on %s:%s: %s", gateway, PORT, err)
 
 
-def serve(root: str, fd: int) -> None:
-    """The cache process's main loop (see __main__.py)."""
-    import socket
+def serve(root: str, fd: int, control_fd: int) -> None:
+    """The cache process's main loop (see __main__.py and listeners.py)."""
     from .config import config_for
-    from .server import CacheServer
+    from .listeners import Listeners
     settings = Settings.load(root)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(message)s")
-    sock = socket.socket(fileno=fd)
-    server = CacheServer(sock, config_for(settings.extra))
-    server.serve_forever()
+    listeners = Listeners(settings, config_for(settings.extra), _addrfile(settings),
+                          _lockfile(settings))
+    listeners.add(socket.socket(fileno=fd))
+    listeners.serve(socket.socket(fileno=control_fd))

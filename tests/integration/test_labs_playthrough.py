@@ -2,7 +2,8 @@
 
 The French session goes from the first step to the last with the commands a
 student types (docker and host commands), sees a wrong quiz answer get its
-explanation, leaves a `-ti` container with Ctrl-P Ctrl-Q, quits and resumes
+explanation, leaves `-ti` containers with Ctrl-P Ctrl-Q (one after `apk add
+curl`, one that talks to the daemon through its socket), quits and resumes
 at the same step. The English session is shorter. Steps PENDING in
 test_labs_chapters.py are passed over with `suivant`.
 """
@@ -20,8 +21,10 @@ pytestmark = pytest.mark.root
 
 LAB = Path(__file__).resolve().parents[2] / "labs" / "chapitre3.yaml"
 DOCKERLAB = str(Path(sys.executable).with_name("dockerlab"))
-STEPS = 25
+STEPS = 28
 CIBLE_IP = "$(docker inspect -f '{{.NetworkSettings.IPAddress}}' cible)"
+SOCK = "/var/run/docker.sock"
+API = f"curl -s --unix-socket {SOCK} http://localhost"
 
 
 class Student:
@@ -87,68 +90,108 @@ def _first_half(s: Student) -> None:
     s.type("exit")
     s.passes("réponse 2")
     s.next(5)
-    s.passes(f"docker run alpine ping -c 3 {CIBLE_IP}")
+    _apk_add_curl(s)
     s.next(6)
+    s.passes(f"docker run alpine ping -c 3 {CIBLE_IP}")
+    s.next(7)
     s.type(f"docker run -ti --name ping-ti alpine ping {CIBLE_IP}", "bytes from", prompt=False)
     s.child.send("\x10\x11")  # Ctrl-P Ctrl-Q: detached, the container goes on
     s.child.expect_exact(s.done)
-    s.at(6)
-    s.next(7)
+    s.at(7)
+    s.next(8)
     s.type(f"docker run -d --name ping alpine ping {CIBLE_IP}")
     s.passes("réponse 1")
-    s.next(8)
+    s.next(9)
+
+
+def _apk_add_curl(s: Student) -> None:
+    """3.9.2: apk in the alpine stand-in installs curl through the lab's package cache."""
+    s.type("docker run -ti --name outils alpine", "/ # ", prompt=False)
+    s.type("apk update", "OK: Debian 12", prompt=False)
+    s.type("apk add curl", "Installing curl", "OK: ", prompt=False)
+    s.type("curl --version", "curl 7", prompt=False)
+    s.child.send("\x10\x11")  # Ctrl-P Ctrl-Q: `outils` keeps running for the checks
+    s.at(s.n)
+    s.passes("réponse 2")
+
+
+def _daemon_socket(s: Student) -> None:
+    """3.4.2 / 3.4.3: the daemon's API from a container that has its socket."""
+    s.type(f"docker run -ti --name admin -v {SOCK}:{SOCK} alpine", "/ # ", prompt=False)
+    s.type("apk add curl", "OK: ", prompt=False)
+    s.type(f"{API}/containers/json", '"Names":["/admin"]', prompt=False)
+    s.type(f"{API}/containers/create?name=depuis-admin -H 'Content-Type: application/json' "
+           "-d '{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"3600\"]}'", '{"Id":"', prompt=False)
+    s.type(f"{API}/containers/depuis-admin/start -X POST", prompt=False)
+    s.type(f"{API}/containers/depuis-admin/json", '"Running":true', prompt=False)
+    s.child.send("\x10\x11")
+    s.at(s.n)
+    s.type("docker ps", "depuis-admin")
+    s.type("réponse 1", "Mauvaise réponse")
+    s.type("réponse 2")
+    s.type("réponse 2")
+    s.passes("réponse 2")
+    s.next(s.n + 1)
+    s.type(f"docker exec -d admin sh -c 'curl -sN --unix-socket {SOCK} "
+           "http://localhost/events > /tmp/evenements'")
+    s.type("sleep 1")  # curl connects in the background: a student types slower than this
+    s.type("docker run --name passant busybox echo coucou", "coucou")
+    s.type("docker exec admin cat /tmp/evenements", '"Action":"die"')
+    s.passes("réponse 2")
 
 
 def _second_half(s: Student) -> None:
     s.type("docker run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc")
     s.passes("réponse 2")
-    s.next(9)
+    s.next(10)
     s.type("docker run -d --name web2 -p 8080:80 busybox httpd -f -p 80 -h /etc",
            "port is already allocated")
     s.passes("réponse 2")
-    s.next(10)
-    s.passes("docker run -d --name web-auto --expose 80 -P busybox httpd -f -p 80 -h /etc")
     s.next(11)
-    s.passes("docker run -d --name site -v $PWD/www:/www -p 8081:80 busybox httpd -f -p 80 -h /www")
+    s.passes("docker run -d --name web-auto --expose 80 -P busybox httpd -f -p 80 -h /etc")
     s.next(12)
-    s.passes("echo '<h1>Version 2</h1>' > www/index.html")
+    s.passes("docker run -d --name site -v $PWD/www:/www -p 8081:80 busybox httpd -f -p 80 -h /www")
     s.next(13)
+    s.passes("echo '<h1>Version 2</h1>' > www/index.html")
+    s.next(14)
     s.passes("docker run -d --name site-ro "
              "--mount type=bind,src=$PWD/www,dst=/www,readonly -p 8082:80 "
              "busybox httpd -f -p 80 -h /www")
-    s.next(14)
+    s.next(15)
+    _daemon_socket(s)
+    s.next(17)
     s.passes("docker run --name gourmand --memory 32m alpine sh -c 'x=a; while true; do x=$x$x; done'")
-    s.next(15)  # limite-cpu: pending (--cpus)
-    s.next(16)
+    s.next(18)  # limite-cpu: pending (--cpus)
+    s.next(19)
     s.type("ps aux | grep 'sleep 10000'")
     s.passes("réponse 2")
-    s.next(17)
-    s.passes("docker run -d --name dormeur2 --user nobody alpine sleep 10001")
-    s.next(18)
-    s.passes("docker run --rm --name jetable alpine echo au revoir")
-    s.next(19)
-    s.passes("docker run -d --name fragile --restart=on-failure:3 alpine sh -c 'sleep 1; exit 3'")
     s.next(20)
+    s.passes("docker run -d --name dormeur2 --user nobody alpine sleep 10001")
+    s.next(21)
+    s.passes("docker run --rm --name jetable alpine echo au revoir")
+    s.next(22)
+    s.passes("docker run -d --name fragile --restart=on-failure:3 alpine sh -c 'sleep 1; exit 3'")
+    s.next(23)
     s.type("docker container ls")
     s.type("docker container ls -a")
     s.type("docker container ls -a -q")
     s.passes("réponse 2")
-    s.next(21)
+    s.next(24)
     s.type("docker run -d -p 3000:80 busybox httpd -f -p 80 -h /etc")
     s.type("docker inspect $(docker ps -l -q)")
     s.passes("docker inspect --format '{{.Name}} {{.NetworkSettings.IPAddress}}' $(docker ps -l -q)")
-    s.next(22)
+    s.next(25)
     s.type("sleep 1")
     s.passes("docker logs ping")
-    s.next(23)
+    s.next(26)
     s.type("docker exec -ti ping sh", "/ # ", prompt=False)
     s.type("ps aux", "ping", prompt=False)
     s.type("exit")
     s.type("réponse 1")
     s.passes("réponse 2")
-    s.next(24)
+    s.next(27)
     s.passes("docker stop -t 1 $(docker ps -q)")  # PID 1 without a TERM handler waits -t
-    s.next(25)
+    s.next(28)
     s.passes("docker rm -f $(docker ps -aq)")
 
 
@@ -162,8 +205,8 @@ def test_chapter3_in_french_first_to_last_step_then_resume(state_root, tmp_path)
         s.close()
     again = Student(state_root, tmp_path)
     try:
-        again.child.expect_exact("Reprise à l'étape 8/25")
-        again.at(8)
+        again.child.expect_exact("Reprise à l'étape 9/28")
+        again.at(9)
         _second_half(again)
         again.quit("quitter")
     finally:
@@ -187,7 +230,7 @@ def test_chapter3_in_english_a_few_steps_and_resume(state_root, tmp_path):
         s.close()
     again = Student(state_root, tmp_path, "--lang", "en")
     try:
-        again.child.expect_exact("Resuming at step 3/25")
+        again.child.expect_exact("Resuming at step 3/28")
         again.at(3)
         again.type("hint", "Hint 1/1")
         again.quit("exit")

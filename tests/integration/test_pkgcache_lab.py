@@ -1,4 +1,4 @@
-"""The lab's package cache on the default bridge's gateway, used from real containers, offline.
+"""The lab's package cache on the lab bridges' gateways, used from real containers, offline.
 
 The cache's store is seeded here with packages made by dpkg-deb; its mirror
 is a loopback port where nothing listens, so nothing leaves the machine.
@@ -53,7 +53,11 @@ def ended(pid: int) -> bool:
 
 def listeners(pid: int) -> list[str]:
     out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout
-    return [line.split()[3] for line in out.splitlines() if f"pid={pid}," in line]
+    return sorted(line.split()[3] for line in out.splitlines() if f"pid={pid}," in line)
+
+
+def gateway_of(docker: Docker, network: str) -> str:
+    return docker.engine.networks.get(network)["IPAM"]["Config"][0]["Gateway"]
 
 
 def test_cache_runs_on_the_gateway_only_and_reset_stops_it(seeded, capfd):
@@ -61,7 +65,7 @@ def test_cache_runs_on_the_gateway_only_and_reset_stops_it(seeded, capfd):
     docker.ok("run", "--rm", "busybox", "true")
     gateway = docker.engine.networks.get("bridge")["IPAM"]["Config"][0]["Gateway"]
     pid = lab.running_pid(seeded)
-    assert pid is not None and lab.listening_on(seeded) == f"{gateway}:{PORT}"
+    assert pid is not None and lab.listening_on(seeded) == [f"{gateway}:{PORT}"]
     assert listeners(pid) == [f"{gateway}:{PORT}"]
     docker.ok("run", "--rm", "busybox", "true")
     assert lab.running_pid(seeded) == pid                  # one per root, reused
@@ -96,3 +100,45 @@ def test_apk_add_in_the_alpine_stand_in_installs_the_debian_package(seeded, capf
     assert docker("run", "--rm", "alpine", "apk", "add", "php82").code == 1
     out = capfd.readouterr().out
     assert "php82 (no such package)" in out and "no Debian package by that name" in out
+
+
+def test_apk_add_on_user_networks_through_their_own_gateways(seeded, capfd):
+    """`network create` + `run --network`: the cache listens on that bridge's gateway too."""
+    docker = Docker(seeded)
+    docker.ok("network", "create", "labnet1")
+    gw1 = gateway_of(docker, "labnet1")
+    docker.ok("run", "--rm", "--network", "labnet1", "alpine", "sh", "-c",
+              "ip route && apk add dlab-hello && dlab-hello")
+    out = capfd.readouterr().out
+    assert f"default via {gw1} " in out                 # the only way out it knows
+    assert "(2/2) Installing dlab-hello (1.0)" in out
+    assert "hello from a Debian package made by a test" in out
+    pid = lab.running_pid(seeded)
+    assert pid is not None and listeners(pid) == [f"{gw1}:{PORT}"]  # no default-bridge container yet
+
+    docker.ok("run", "--rm", "busybox", "true")         # the default bridge: same process
+    bridge = gateway_of(docker, "bridge")
+    assert lab.running_pid(seeded) == pid
+    assert listeners(pid) == sorted([f"{gw1}:{PORT}", f"{bridge}:{PORT}"])
+
+    docker.ok("network", "create", "--internal", "labsecret")   # no gateway route: no cache
+    docker.ok("run", "--rm", "--network", "labsecret", "busybox", "true")
+    assert listeners(pid) == sorted([f"{gw1}:{PORT}", f"{bridge}:{PORT}"])
+
+    # a removed network's address is given up (at the next hand-over, or within 30 s)
+    docker.ok("network", "rm", "labnet1")
+    docker.ok("network", "create", "labnet2")
+    gw2 = gateway_of(docker, "labnet2")
+    docker.ok("run", "-d", "--name", "lent", "--network", "labnet2", "busybox", "sleep", "60")
+    docker.ok("network", "create", "labnet3")           # a live `network connect` too
+    gw3 = gateway_of(docker, "labnet3")
+    docker.ok("network", "connect", "labnet3", "lent")
+    assert listeners(pid) == sorted(f"{gw}:{PORT}" for gw in (bridge, gw2, gw3))
+    assert lab.listening_on(seeded) == listeners(pid)
+    capfd.readouterr()
+    docker.ok("exec", "lent", "wget", "-q", "-O", "-",
+              f"http://{gw3}:{PORT}/debian/dists/dlabtest/Release")
+    assert capfd.readouterr().out.startswith("Suite: dlabtest")
+    docker.ok("rm", "-f", "lent")
+    reset(seeded, remove_files=False)
+    assert ended(pid) and not lab.control_path(seeded).exists()

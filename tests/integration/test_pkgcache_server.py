@@ -114,12 +114,25 @@ def test_proxy_requests_go_to_the_configured_mirror_only(mirror, tmp_path):
         assert code == 404
 
 
+POSTINST = """#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+  update-alternatives --install /usr/bin/dlab-hi dlab-hi \\
+        /usr/bin/dlab-hello 30 --slave /usr/share/man/man1/dlab-hi.1.gz \\
+        dlab-hi.1.gz /usr/share/man/man1/dlab-hello.1.gz
+  update-alternatives --install /usr/bin/dlab-low dlab-low /usr/bin/nowhere 10
+  update-alternatives --install "$DIR/x" x "$DIR/y" 20
+fi
+"""
+
+
 def test_apk_plan_and_bundle_from_a_seeded_offline_cache(tmp_path):
     debs = tmp_path / "debs"
     debs.mkdir()
     hello = make_deb(debs, "dlab-hello", depends="libdlab1 | dlab-missing",
                      files={"usr/bin/dlab-hello": (HELLO, 0o755),
-                            "usr/share/doc/dlab-hello/README": ("docs\n", 0o644)})
+                            "usr/share/doc/dlab-hello/README": ("docs\n", 0o644),
+                            "DEBIAN/postinst": (POSTINST, 0o755)})
     lib = make_deb(debs, "libdlab1", files={"usr/lib/libdlab.txt": ("lib\n", 0o644)})
     write_archive(tmp_path / "store", "bookworm", [hello, lib], release=False)
     cfg = CacheConfig(store_dir=tmp_path / "store", upstream=OFFLINE)
@@ -133,10 +146,15 @@ def test_apk_plan_and_bundle_from_a_seeded_offline_cache(tmp_path):
         assert code == 200
         with tarfile.open(fileobj=io.BytesIO(body)) as tar:
             names = tar.getnames()
+            link = tar.getmember("usr/bin/dlab-hi")
             assert tar.extractfile("usr/bin/dlab-hello").read().decode() == HELLO
             assert tar.getmember("usr/bin/dlab-hello").mode == 0o755
         assert "usr/lib/libdlab.txt" in names
         assert not [n for n in names if n.startswith(("./", "/", "usr/share/doc"))]
+        # the postinst's alternative, as the installed package has it (no dpkg in the image);
+        # not the man page (left out), nor a link to a file the bundle lacks, nor "$DIR/x"
+        assert link.issym() and link.linkname == "/usr/bin/dlab-hello"
+        assert not [n for n in names if "dlab-low" in n or "man1" in n or "x" == n[-1:]]
         code, _, _ = get(f"{cache.url}/apk/plan?pkgs=Bad%20Name;rm")
         assert code == 400
     apk._cached.clear()
