@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import socket
 import sys
 import termios
@@ -23,19 +22,41 @@ class Detached(Exception):
     pass
 
 
-def _resize(sock: socket.socket) -> None:
-    size = shutil.get_terminal_size()
-    sock.sendall(streams.frame(streams.RESIZE, json.dumps({"h": size.lines, "w": size.columns}).encode()))
+def console_size() -> list[int]:
+    """[rows, columns] of our stdout's terminal, [0, 0] when it is none (Docker's GetTtySize).
+
+    Sent as HostConfig.ConsoleSize at create, so the container's tty has the
+    right size before its program runs (`docker run -t img stty size`).
+    """
+    try:
+        fd = sys.stdout.fileno()
+        if os.isatty(fd):
+            size = os.get_terminal_size(fd)
+            return [size.lines, size.columns]
+    except (AttributeError, ValueError, OSError):     # no stdout, or a stream without a descriptor
+        pass
+    return [0, 0]
+
+
+def _resize(sock: socket.socket, size: list[int]) -> None:
+    sock.sendall(streams.frame(streams.RESIZE, json.dumps({"h": size[0], "w": size[1]}).encode()))
 
 
 def relay(sock: socket.socket, tty: bool, stdin: bool) -> dict:
-    """Pump until the container exits; returns its exit status dict. Raises Detached."""
+    """Pump until the container exits; returns its exit status dict. Raises Detached.
+
+    With -t the container's tty takes our terminal's size when our stdout is
+    one, with or without -i (Docker's MonitorTtySize); only an attached stdin
+    that is a terminal goes raw.
+    """
     in_fd = sys.stdin.fileno() if stdin else None
     old = None
     if tty and in_fd is not None and os.isatty(in_fd):
         old = termios.tcgetattr(in_fd)
         ttymod.setraw(in_fd)
-        _resize(sock)
+    size = console_size() if tty else [0, 0]
+    if all(size):
+        _resize(sock, size)
     parser = streams.FrameParser()
     pending = b""
     try:

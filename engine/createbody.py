@@ -93,7 +93,8 @@ def build_config(body: dict, image_ref: str, image_cfg: dict, cid: str) -> dict:
 HOST_CONFIG_DEFAULTS = {
     "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
     "NetworkMode": "bridge", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
-    "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "CapAdd": None, "CapDrop": None,
+    "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None,
+    "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None,
     "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None, "GroupAdd": None,
     "IpcMode": "private", "Links": None, "PidMode": "", "Privileged": False,
     "PublishAllPorts": False, "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "",

@@ -14,9 +14,10 @@ from .containers import ContainerStore
 from .createbody import build_config, build_host_config, now_iso
 from .errors import NotFound, RootRequired
 from .fsutil import atomic_write_json
-from .api.socketmount import rewrite_docker_sock
+from .api.socketmount import rewrite_docker_sock, show_typed
 from .mounts import resolve_mounts
 from .runtime import hostsfile
+from .runtime.initlayer import init_dir, make_init_layer
 from .runtime.state import initial_state
 from .settings import Settings
 from .volumes import VolumeStore
@@ -55,7 +56,7 @@ class Engine:
     def create(self, body: dict, name: str | None = None) -> dict:
         """Docker's POST /containers/create: returns {"Id", "Warnings"}."""
         image = self.images.get(body["Image"])
-        rewrite_docker_sock(body, self.settings)   # -v /var/run/docker.sock: dockerlab's API socket
+        typed = rewrite_docker_sock(body, self.settings)   # -v /var/run/docker.sock: dockerlab's API socket
         hc = build_host_config(body)
         cid = self.containers.new_id()
         config = build_config(body, body["Image"], image.config.get("config", {}), cid)
@@ -64,10 +65,12 @@ class Engine:
         try:
             for sub in ("upper", "work", "merged"):
                 (cdir / sub).mkdir(parents=True, exist_ok=True)
+            make_init_layer(cdir)                  # /.dockerenv, under the writable layer
             mounts, shown = resolve_mounts(config, hc, self.volumes)
+            show_typed(hc, shown, typed)           # inspect shows the path typed, as Docker's
             record = self._record(cid, name, image, config, hc, shown, body)
             self.containers.save(record)
-            atomic_write_json(cdir / "state.json", initial_state())
+            atomic_write_json(cdir / "state.json", initial_state(), durable=False)   # as StateFile.update
             self._write_etc(record)
         except BaseException:
             self.containers.release_name(name, cid)
@@ -80,7 +83,7 @@ class Engine:
     def _record(self, cid, name, image, config, hc, shown, body) -> dict:
         argv = (config["Entrypoint"] or []) + (config["Cmd"] or [])
         cdir = self.containers.path(cid)
-        lower = ":".join(str(p) for p in reversed(self.images.layer_dirs(image)))
+        lower = ":".join(str(p) for p in [init_dir(cdir), *reversed(self.images.layer_dirs(image))])
         return {
             "Id": cid, "Created": now_iso(), "Path": argv[0], "Args": argv[1:],
             "Image": image.id, "ResolvConfPath": str(cdir / "resolv.conf"),

@@ -73,14 +73,27 @@ def device_plan(spec, hc: dict) -> tuple:
     return tuple(cgroups.DOCKER_DEFAULT) + tuple(devices.cgroup_rules(spec.devices)) + tuple(rules)
 
 
+def console_size_of(hc: dict) -> tuple[int, int]:
+    """HostConfig.ConsoleSize as (rows, columns); (0, 0), leave the tty as made, if unusable."""
+    try:
+        rows, cols = (int(v) for v in hc.get("ConsoleSize") or (0, 0))
+    except (TypeError, ValueError):
+        return 0, 0
+    return (rows, cols) if 0 < rows < 65536 and 0 < cols < 65536 else (0, 0)
+
+
 def plan_start(engine, record: dict):
-    from .lifecycle import delete_files, parse_signal, spec_of
+    from .lifecycle import parse_signal, spec_of
     spec = spec_of(engine, record)
+    from .api.socketmount import mount_at_start
+    mount_at_start(engine.settings, spec.mounts)     # -v /var/run/docker.sock: dockerlab's socket
+    spec.console_size = console_size_of(record["HostConfig"])
     hc = record["HostConfig"]
     networks = network_plan(engine, record, spec)
     extra = [tuple(h.split(":", 1)) for h in hc.get("ExtraHosts") or []]
-    from .network.legacy import link_hosts
+    from .network.legacy import link_env, link_hosts
     extra += link_hosts(engine, record)      # --link on the default bridge: /etc/hosts lines
+    spec.env = link_env(engine, record) + list(spec.env)     # ...and ALIAS_PORT_*, ALIAS_ENV_* variables
     (spec.container_dir / "hosts.extra").write_text("".join(f"{ip}\t{name}\n" for name, ip in extra))
     listeners = []
     specs = port_specs(record)
@@ -99,9 +112,7 @@ def plan_start(engine, record: dict):
     policy = hc.get("RestartPolicy") or {}
     cid = record["Id"]
 
-    def on_removed(_cid: str) -> None:
-        delete_files(engine, cid, engine.containers.load(cid) or record, True)
-
+    on_removed = RemoveRecord(engine.settings, cid, record, engine)
     req = ShimRequest(spec=spec, devices=device_plan(spec, hc), settings=engine.settings, limits=limits_of(hc),
                       restart=RestartPolicy(policy.get("Name") or "no", policy.get("MaximumRetryCount") or 0),
                       auto_remove=bool(hc.get("AutoRemove")),
@@ -110,6 +121,28 @@ def plan_start(engine, record: dict):
     return req, listeners
 
 
+
+
+class RemoveRecord:
+    """What a --rm container's shim calls once it has cleaned up: delete the record.
+
+    A class, not a closure, so it pickles: a slimmed shim carries it across exec
+    (runtime/monitor.py) and builds its own Engine then.
+    """
+
+    def __init__(self, settings, container_id: str, record: dict, engine=None):
+        self.settings, self.container_id, self.record, self.engine = settings, container_id, record, engine
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "engine": None}
+
+    def __call__(self, _cid: str) -> None:
+        if self.engine is None:
+            from .engine import Engine
+            self.engine = Engine(self.settings)
+        from .lifecycle import delete_files
+        engine, cid = self.engine, self.container_id
+        delete_files(engine, cid, engine.containers.load(cid) or self.record, True)
 
 
 def _endpoint_id(engine, container_id: str, network: str) -> str | None:

@@ -9,7 +9,7 @@ from dockerlab.engine.errors import EngineError
 
 from ..context import CliExit, Context
 from ..runopts import client_checks, create_body
-from ..terminal import Detached, relay
+from ..terminal import Detached, console_size, relay
 from .images_pull import ensure_image
 
 
@@ -17,6 +17,7 @@ def create_container(ctx: Context, flags: dict, args: list[str], given: set[str]
                      verb: str = "run") -> str:
     client_checks(flags, args, verb)
     body, name = create_body(flags, args, given)
+    body.setdefault("HostConfig", {})["ConsoleSize"] = console_size()   # as Docker's CLI: [0, 0] if no tty
     ensure_image(ctx, body["Image"])
     return ctx.engine.create(body, name)["Id"]
 

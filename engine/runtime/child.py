@@ -18,6 +18,7 @@ import termios
 
 from .. import security   # imported before pivot_root: the host's files vanish after it
 from . import libc
+from .ptys import setup_console
 from .trace import mark
 from .process import ExecError, build_env, find_executable, prepare_cwd, resolve_user
 from .rootfs import build_rootfs
@@ -79,9 +80,21 @@ def _security(spec: ContainerSpec) -> security.SecurityOptions:
     return opts
 
 
+def size_console(size: tuple[int, int]) -> None:
+    """The console (our stdio now) takes HostConfig.ConsoleSize before the program runs, as
+    dockerd does: `docker run -t img stty size` reads it with no resize to wait for."""
+    rows, cols = size
+    if rows and cols:
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
 def run_child(spec: ContainerSpec, sync_w: int, go_r: int, err_fd: int,
-              tty_slave: str | None, stdio: tuple[int, int, int] | None) -> None:
-    """Never returns: execs the container's program or exits with an error code."""
+              console_sock: int | None, stdio: tuple[int, int, int] | None) -> None:
+    """Never returns: execs the container's program or exits with an error code.
+
+    With a tty, `console_sock` is the child's end of the console socket: the
+    pty is made after pivot_root from the container's devpts (see ptys.py).
+    """
     code = 125
     try:
         mark("child.begin")
@@ -95,14 +108,17 @@ def run_child(spec: ContainerSpec, sync_w: int, go_r: int, err_fd: int,
         os.write(sync_w, b"u")
         # While the shim joins the cgroup and plugs the network (a cgroup v1
         # attach waits for an RCU grace period, ~10 ms), the root is built.
-        setup_stdio(tty_slave, stdio)
+        setup_stdio(None, stdio)
         if spec.network_mode != "host":
             libc.sethostname(spec.hostname or spec.id[:12])
         opts = _security(spec)
         mark("child.prepare_seccomp")
         security.prepare_seccomp(opts)   # needs the profile file: before pivot_root
         mark("child.rootfs")
-        build_rootfs(spec, tty_slave)
+        build_rootfs(spec, console_sock is not None)
+        if console_sock is not None:
+            setup_console(console_sock)
+            size_console(spec.console_size)
         mark("child.wait_go")
         if os.read(go_r, 1) != b"g":    # in the cgroup, network plugged: only now run its code
             os._exit(125)

@@ -49,7 +49,9 @@ def _mkdir_in(root: Path, path: str, is_file: bool = False) -> Path:
     return target
 
 
-def mount_dev(root: Path, tty_slave: str | None) -> None:
+def mount_dev(root: Path, console: bool) -> None:
+    """Docker's /dev: a tmpfs with the default nodes, a private devpts, shm, mqueue;
+    with a tty, /dev/console for the pty bind-mounted after pivot_root (ptys.py)."""
     dev = _mkdir_in(root, "/dev")
     libc.mount("tmpfs", str(dev), "tmpfs", libc.MS_NOSUID | libc.MS_STRICTATIME, "mode=755,size=65536k")
     for name, major, minor in DEVICES:
@@ -64,9 +66,8 @@ def mount_dev(root: Path, tty_slave: str | None) -> None:
     libc.mount("shm", str(dev / "shm"), "tmpfs", NOSUID_NODEV_NOEXEC, "mode=1777,size=65536k")
     (dev / "mqueue").mkdir()
     libc.mount("mqueue", str(dev / "mqueue"), "mqueue", NOSUID_NODEV_NOEXEC)
-    if tty_slave:
-        (dev / "console").touch()
-        libc.mount(tty_slave, str(dev / "console"), None, libc.MS_BIND)
+    if console:
+        (dev / "console").touch(mode=0o600)
 
 
 def mount_proc_sys(root: Path, sys_readonly: bool = True) -> None:
@@ -107,13 +108,13 @@ def pivot_into(root: Path) -> None:
     os.chdir("/")
 
 
-def build_rootfs(spec: ContainerSpec, tty_slave: str | None) -> None:
+def build_rootfs(spec: ContainerSpec, console: bool) -> None:
     """Called in the child after unshare(CLONE_NEWNS): mounts, then pivot_root."""
     libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
     root = spec.merged
     mount_overlay(spec, root)
     mount_proc_sys(root, sys_readonly=not spec.privileged)
-    mount_dev(root, tty_slave)
+    mount_dev(root, console)
     make_nodes(root, spec.devices)
     mount_etc_files(root, spec.container_dir)
     for m in spec.mounts:

@@ -34,6 +34,7 @@ class ContainerSpec:
     hostname: str = ""
     domainname: str = ""
     tty: bool = False
+    console_size: tuple[int, int] = (0, 0)     # HostConfig.ConsoleSize: rows, columns (0: unset)
     stdin_open: bool = False
     mounts: list[MountSpec] = field(default_factory=list)
     network_mode: str = "none"      # "none" | "bridge" | "host" | "container:<id>" | a network name

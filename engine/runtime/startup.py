@@ -34,10 +34,11 @@ def _keep_only(keep: set[int]) -> None:
 
 
 def _stdio(spec):
-    """(parent fds, child fds, tty slave path)."""
+    """(parent fds, child fds, console socket (shim's end, child's end) with a tty, pipes)."""
     if spec.tty:
-        master, slave = os.openpty()
-        return ProcessFds(master=master), [slave], os.ttyname(slave), None
+        from .ptys import console_socketpair    # the child makes the pty: ptys.py
+        shim_end, child_end = console_socketpair()
+        return ProcessFds(), [child_end], (shim_end, child_end), None
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     if spec.stdin_open:
@@ -50,7 +51,7 @@ def _stdio(spec):
 
 def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
     spec = req.spec
-    fds, child_fds, tty_slave, stdio = _stdio(spec)
+    fds, child_fds, console, stdio = _stdio(spec)
     sync_r, sync_w = os.pipe()
     go_r, go_w = os.pipe()
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
@@ -60,7 +61,7 @@ def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
     if pid == 0:
         from .trace import kept_fds
         _keep_only({sync_w, go_r, err_w, *child_fds, *kept_fds()})
-        run_child(spec, sync_w, go_r, err_w, tty_slave, stdio)
+        run_child(spec, sync_w, go_r, err_w, console[1] if console else None, stdio)
     libc.setns(own_pidns, libc.CLONE_NEWPID)  # later forks of the shim stay in the host's pid ns
     os.close(own_pidns)
     for fd in (sync_w, go_r, err_w, *child_fds):
@@ -83,12 +84,25 @@ def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
         os.close(err_r)
     if failure:
         os.waitpid(pid, 0)
-        for fd in (fds.master, fds.stdout, fds.stderr, fds.stdin):
+        for fd in (fds.master, fds.stdout, fds.stderr, fds.stdin, console and console[0]):
             if fd is not None:
                 os.close(fd)
         info = json.loads(failure)
         raise LaunchError(info["message"], info["code"])
+    if console:
+        fds.master = _console_master(pid, console[0])
     return pid, fds
+
+
+def _console_master(pid: int, sock_fd: int) -> int:
+    """The pty master the child sent before its execve (a lost one ends the container)."""
+    from .ptys import receive_master
+    try:
+        return receive_master(sock_fd)
+    except OSError as err:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise LaunchError(f"could not set up the container's console: {err}", 125) from None
 
 
 def _plug_network(req: ShimRequest, pid: int) -> tuple[dict, str]:

@@ -192,23 +192,11 @@ class ExamSession(LabSession):
 
     def do_answer(self, args: list[str]) -> None:
         """Record the answer without saying whether it is right."""
-        quizzes = self.step.quizzes
-        if not quizzes:
-            self.say(_("This step has no quiz."), style="yellow")
+        answer = self.read_answer(args, lambda quizzes: next(
+            (q for q in quizzes if q.id not in self.progress.answers), quizzes[0]))
+        if answer is None:
             return
-        quiz = next((q for q in quizzes if args and q.id == args[0]), None)
-        if quiz is not None:
-            args = args[1:]
-        else:
-            quiz = next((q for q in quizzes if q.id not in self.progress.answers), quizzes[0])
-        try:
-            chosen = [int(a) for a in " ".join(args).replace(",", " ").split()]
-        except ValueError:
-            chosen = []
-        if not chosen or any(not 1 <= c <= len(quiz.choices) for c in chosen):
-            self.say(_("Answer with the numbers of the choices, from 1 to {n}.").format(
-                n=len(quiz.choices)), style="yellow")
-            return
+        quiz, chosen = answer
         self.progress.answers[quiz.id] = chosen
         self.log.append("answer", quiz=quiz.id, chosen=chosen)
         self.say(_("Answer recorded: {numbers}.").format(

@@ -240,16 +240,21 @@ class LabSession:
         self.say(_("Progress saved. See you soon!"), style="dim")
         return False
 
-    def do_answer(self, args: list[str]) -> None:
+    def read_answer(self, args: list[str],
+                    default: Callable[[Sequence[Quiz]], Quiz]) -> tuple[Quiz, list[int]] | None:
+        """The quiz `args` answers (its id first, else `default`) and the numbers chosen.
+
+        None, after telling the student why, when the step has no quiz or the numbers are bad.
+        """
         quizzes = self.step.quizzes
         if not quizzes:
             self.say(_("This step has no quiz."), style="yellow")
-            return
+            return None
         quiz = next((q for q in quizzes if args and q.id == args[0]), None)
         if quiz is not None:
             args = args[1:]
         else:
-            quiz = self.open_quiz(quizzes)
+            quiz = default(quizzes)
         try:
             chosen = [int(a) for a in " ".join(args).replace(",", " ").split()]
         except ValueError:
@@ -257,7 +262,15 @@ class LabSession:
         if not chosen or any(not 1 <= c <= len(quiz.choices) for c in chosen):
             self.say(_("Answer with the numbers of the choices, from 1 to {n}.").format(
                 n=len(quiz.choices)), style="yellow")
+            return None
+        return quiz, chosen
+
+    def do_answer(self, args: list[str]) -> None:
+        answer = self.read_answer(args, self.open_quiz)
+        if answer is None:
             return
+        quiz, chosen = answer
+        quizzes = self.step.quizzes
         self.progress.answers[quiz.id] = chosen
         self.progress.save()
         self.quiz_feedback(quiz, chosen)
