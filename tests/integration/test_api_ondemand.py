@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import http.client
 import socket
-import time
 from pathlib import Path
 
 import pytest
 
 from cli_support import Docker
+from proc_support import ended
 from dockerlab.engine.api import ondemand
 from dockerlab.engine.api.socketmount import DOCKER_SOCKETS
 from dockerlab.engine.reset import reset
@@ -35,16 +35,6 @@ def ping(path: str) -> bytes:
     return body
 
 
-def gone(pid: int) -> bool:
-    for _ in range(100):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -70,7 +60,7 @@ def test_socket_bind_starts_the_daemon_once_and_reset_stops_it(state_root, no_re
     docker.ok("run", "--rm", "-v", f"{SOCK}:{SOCK}", "busybox", "test", "-S", SOCK)
     assert int(ondemand.pidfile(state_root).read_text()) == pid     # reused, not a second one
     reset(state_root, remove_files=False)
-    assert gone(pid)
+    assert ended(pid)
 
 
 def test_no_daemon_without_a_socket_bind(state_root):

@@ -8,35 +8,16 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from dockerlab.engine.network import isolation, links, rtnl, teardown
+from dockerlab.engine.network import isolation, links, rtnl
 from dockerlab.engine.network.manager import endpoint_id, host_veth_name
-from dockerlab.engine.settings import Settings
-from test_network import Lab, free_subnet
+from test_network import lab  # noqa: F401 - the lab fixture
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture
-def lab():
-    root = Path(tempfile.mkdtemp(prefix="dlabtest-"))
-    settings = Settings.load(root)
-    settings.subnet = free_subnet()
-    settings.save()
-    the_lab = Lab(settings)
-    try:
-        yield the_lab
-    finally:
-        the_lab.close()
-        teardown(settings)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def host_link(name: str) -> rtnl.Link | None:

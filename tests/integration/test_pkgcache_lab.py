@@ -6,12 +6,11 @@ is a loopback port where nothing listens, so nothing leaves the machine.
 from __future__ import annotations
 
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
 from cli_support import Docker
+from proc_support import ended
 from debrepo import make_deb, write_archive
 from dockerlab.engine.pkgcache import lab
 from dockerlab.engine.pkgcache.config import PORT
@@ -38,17 +37,6 @@ def seeded(state_root, tmp_path):
     return state_root
 
 
-def ended(pid: int) -> bool:
-    """True once `pid` is gone or a zombie (SIGTERM is handled asynchronously: wait a bit)."""
-    for _ in range(100):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def listeners(pid: int) -> list[str]:
