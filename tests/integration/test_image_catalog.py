@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -19,28 +18,11 @@ from dockerlab.engine.images import catalog
 from dockerlab.engine.images.standins import (DESCRIPTION_LABEL, STANDIN_LABEL, MissingBusybox,
                                               find_busybox)
 from dockerlab.engine.images.store import ImageStore
-from dockerlab.engine.reset import mounts_under, unmount_all
 from dockerlab.engine.runtime import libc
-from dockerlab.engine.settings import Settings
+from image_support import base, store  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.root
 ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-
-
-@pytest.fixture
-def base() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="dlt-catalog-"))
-    try:
-        yield path
-    finally:
-        unmount_all(path)
-        assert not mounts_under(path)
-        shutil.rmtree(path)
-
-
-@pytest.fixture
-def store(base: Path) -> ImageStore:
-    return ImageStore(Settings.load(base / "state"))
 
 
 @contextlib.contextmanager

@@ -24,40 +24,17 @@ from dockerlab.engine.errors import InvalidArgument
 from dockerlab.engine.images.layers import LayerError, diff_to_tar
 from dockerlab.engine.images.safefs import UnsafePath
 from dockerlab.engine.images.store import ImageStore
-from dockerlab.engine.reset import mounts_under, unmount_all
 from dockerlab.engine.runtime import libc
 from dockerlab.engine.settings import Settings
+from image_support import MTIME, base, entry, store, tar_bytes  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.root
 
-MTIME = 1_600_000_000
 # a valid VFS_CAP_REVISION_2 value: cap_net_raw (13) permitted + effective
 CAP_NET_RAW = struct.pack("<IIIII", 0x02000001, 1 << 13, 0, 0, 0)
 
 
 # -- helpers -------------------------------------------------------------------
-
-def entry(name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"", mode: int = 0o644,
-          linkname: str = "", uid: int = 0, gid: int = 0, mtime: int = MTIME,
-          xattrs: dict[str, bytes] | None = None, dev: tuple[int, int] = (0, 0)):
-    info = tarfile.TarInfo(name)
-    info.type, info.mode, info.linkname = kind, mode, linkname
-    info.uid, info.gid, info.mtime = uid, gid, mtime
-    info.devmajor, info.devminor = dev
-    info.size = len(data) if kind == tarfile.REGTYPE else 0
-    for key, value in (xattrs or {}).items():
-        info.pax_headers["SCHILY.xattr." + key] = value.decode("utf-8", "surrogateescape")
-    return info, data
-
-
-def tar_bytes(*entries) -> bytes:
-    """A tar made by Python's tarfile, as a foreign tool would make it (not our writer)."""
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for info, data in entries:
-            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
-    return out.getvalue()
-
 
 def d(name: str, **kw):
     return entry(name, tarfile.DIRTYPE, mode=kw.pop("mode", 0o755), **kw)
@@ -99,23 +76,6 @@ def snapshot(root: Path) -> dict[str, tuple]:
                 body = None
             out[rel] = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, body)
     return out
-
-
-@pytest.fixture
-def base() -> Path:
-    """A private directory holding the state root, outside dirs and mounts."""
-    path = Path(tempfile.mkdtemp(prefix="dlt-layers-"))
-    try:
-        yield path
-    finally:
-        unmount_all(path)
-        assert not mounts_under(path)
-        shutil.rmtree(path)
-
-
-@pytest.fixture
-def store(base: Path) -> ImageStore:
-    return ImageStore(Settings.load(base / "state"))
 
 
 def leftovers(store: ImageStore) -> list[str]:

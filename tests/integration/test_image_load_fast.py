@@ -19,31 +19,12 @@ from dockerlab.engine.images.layers import LayerError, apply_layer, diff_size
 from dockerlab.engine.images.safefs import UnsafePath
 from dockerlab.engine.images.store import ImageStore
 from dockerlab.engine.settings import Settings
+from image_support import entry, tar_bytes
 
 pytestmark = [pytest.mark.root,
               pytest.mark.skipif(fastunpack.gnu_tar() is None, reason="needs GNU tar")]
 
-MTIME = 1_600_000_000
 CAP = bytes.fromhex("0100000201200000000000000000000000000000")
-
-
-def entry(name, kind=tarfile.REGTYPE, data=b"", mode=0o644, linkname="", uid=0, gid=0,
-          xattrs=None, dev=(0, 0)):
-    info = tarfile.TarInfo(name)
-    info.type, info.mode, info.linkname, info.uid, info.gid = kind, mode, linkname, uid, gid
-    info.mtime, (info.devmajor, info.devminor) = MTIME, dev
-    info.size = len(data) if kind == tarfile.REGTYPE else 0
-    for key, value in (xattrs or {}).items():
-        info.pax_headers["SCHILY.xattr." + key] = value.decode("utf-8", "surrogateescape")
-    return info, data
-
-
-def tar_bytes(*entries) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for info, data in entries:
-            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
-    return out.getvalue()
 
 
 RICH = [entry("./", tarfile.DIRTYPE, mode=0o755),
