@@ -3,7 +3,9 @@
 It owns the container's first process (as its parent and a subreaper), its
 pty or pipes, its json log, its attach socket, its exit status and its
 restart policy. It is forked from the caller (no new interpreter, so a start
-costs milliseconds) and detaches with a double fork and setsid.
+costs milliseconds) into its own session; see `_reap_ended_shims` for why
+there is no double fork, and monitor.py for how an idle shim sheds the
+caller's memory.
 """
 from __future__ import annotations
 
@@ -117,9 +119,6 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
             mark("shim.forked")
             os.close(r)
             os.setsid()
-            if os.fork():
-                os._exit(0)
-            mark("shim.forked_again")
             _detach_stdio(req.spec.container_dir)
             _drop_inherited_fds(req, w, attach)
             mark("shim.detached")
@@ -135,7 +134,8 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
         finally:
             os._exit(0)
     os.close(w)
-    os.waitpid(pid, 0)
+    _reap_ended_shims()
+    _our_shims.append(pid)
     crash_point("start:forked")
     with os.fdopen(r, "rb") as f:
         data = f.read()
@@ -147,6 +147,28 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
         raise LaunchError(reply.get("message", "the shim died before starting the container"),
                           reply.get("code", 125))
     return reply["pid"]
+
+
+_our_shims: list[int] = []
+
+
+def _reap_ended_shims() -> None:
+    """Collect the exit of shims this process forked and that have ended since.
+
+    One fork, not the usual double fork: a second fork of a process this size
+    cost ~3 ms of every start. The shim is thus this process's child until it
+    exits (in its own session, so no signal of the caller's terminal reaches
+    it), and this process reaps it: at the next launch, or by exiting. Only
+    our own shims' pids are waited for, never -1, so the caller's other
+    children (subprocess, pexpect) keep their exit statuses.
+    """
+    for pid in list(_our_shims):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _our_shims.remove(pid)
 
 
 def _detach_stdio(container_dir: Path) -> None:

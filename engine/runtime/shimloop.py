@@ -30,6 +30,7 @@ class Shim:
         if first_client is not None:
             self.io.add_client(Client(first_client, {"stdin": req.spec.stdin_open}))
         self.cgroup = None
+        self.server: socket.socket | None = None   # the attach socket, made during the first start
         self.pid = 0
         self.status: int | None = None
         self.manual_stop = False
@@ -62,22 +63,33 @@ class Shim:
     def run(self) -> None:
         mark("shim.begin")
         from . import libc
+        from .. import cgroups
+        from ..cgroups.prime import prime_attach
+        prime_attach()           # again: the launch's wait may be over before the child's move
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
+        self._setup_signals()
+        self.cgroup = cgroups.Cgroup(self.req.settings, self.spec.id)
+        self.restarts = self.state.read().get("RestartCount", 0)
+        self.backoff = 0.1
+        self.lifecycle(start=True)
+
+    def while_first_child_starts(self) -> None:
+        """What the shim does while its first child unshares and builds its root.
+
+        runc's order: the process first, then its cgroup (the child runs none
+        of the container's code before it is in it), so making the cgroup
+        costs the start nothing.
+        """
+        from .. import cgroups
         me = os.getpid()
         self.state.update(ShimPid=me, ShimStart=process_start_time(me))
         (self.dir / "shim.pid").write_text(str(me))
-        self._setup_signals()
         self._listen()
         mark("shim.cgroup")
-        from .. import cgroups
-        self.cgroup = cgroups.Cgroup(self.req.settings, self.spec.id)
         self.cgroup.create(self.req.limits or cgroups.Limits(),
                            self.req.devices or cgroups.DOCKER_DEFAULT)
         mark("shim.cgroup_done")
         crash_point("shim:cgroup")
-        self.restarts = self.state.read().get("RestartCount", 0)
-        self.backoff = 0.1
-        self.lifecycle(start=True)
 
     def lifecycle(self, start: bool) -> None:
         """Start (unless resuming a running process), serve, restart or finish."""
@@ -148,7 +160,10 @@ class Shim:
     # -- one run of the container's process -------------------------------------
     def start_once(self) -> None:
         from .startup import start_process
-        self.pid, fds = start_process(self.req, self.cgroup)
+        first = self.server is None
+        self.pid, fds = start_process(self.req, self.cgroup,
+                                      self.while_first_child_starts if first else None)
+        mark("shim.started")
         self.started_at = time.monotonic()
         if fds.master is not None:
             self.io.master_fd = fds.master

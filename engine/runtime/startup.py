@@ -49,7 +49,9 @@ def _stdio(spec):
             (in_r, out_w, err_w))
 
 
-def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
+def start_process(req: ShimRequest, cgroup, meanwhile=None) -> tuple[int, ProcessFds]:
+    """Fork the container's first process; `meanwhile()` runs once it is forked, before
+    it joins `cgroup` (the shim makes the cgroup there); a failure there kills it."""
     spec = req.spec
     fds, child_fds, console, stdio = _stdio(spec)
     sync_r, sync_w = os.pipe()
@@ -67,6 +69,8 @@ def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
     for fd in (sync_w, go_r, err_w, *child_fds):
         os.close(fd)
     try:
+        if meanwhile is not None:
+            _or_kill(pid, meanwhile)
         mark("shim.cgroup_add")
         cgroup.add(pid)
         mark("shim.cgroup_added")
@@ -79,6 +83,7 @@ def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
                 pass   # the child failed while building its root: its error is on err_r
         os.close(go_w)
         failure = read_fd(err_r)
+        mark("shim.exec_seen")
     finally:
         os.close(sync_r)
         os.close(err_r)
@@ -92,6 +97,16 @@ def start_process(req: ShimRequest, cgroup) -> tuple[int, ProcessFds]:
     if console:
         fds.master = _console_master(pid, console[0])
     return pid, fds
+
+
+def _or_kill(pid: int, work) -> None:
+    """Run `work()`; if it fails, the forked child must not outlive the shim's error."""
+    try:
+        work()
+    except BaseException:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise
 
 
 def _console_master(pid: int, sock_fd: int) -> int:
