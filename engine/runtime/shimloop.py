@@ -117,9 +117,15 @@ class Shim:
             if not again:
                 break
             self.restarts += 1
-            self.state.update(Status="restarting", Restarting=True, RestartCount=self.restarts)
+            # Running stays true while restarting, as in Docker (`ps` lists it, `stop` acts)
+            self.state.update(Status="restarting", Restarting=True, Running=True,
+                              RestartCount=self.restarts)
             self.wait_quietly(self.backoff)
             self.backoff = min(self.backoff * 2, 60)
+            if self.manual_stop:      # stopped while waiting to restart: as Docker, no restart
+                self.state.update(Status="exited", Restarting=False, Running=False)
+                self.io.broadcast_exit({"StatusCode": code, "OOMKilled": oom})
+                break
         self.finish(code)
 
     def _report(self, msg: dict) -> None:

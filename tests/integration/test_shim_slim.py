@@ -84,10 +84,10 @@ def test_idle_shim_slims_keeps_its_identity_and_serves(docker, capfd):
 
 
 def test_slim_shim_restarts_its_container_and_slims_again(docker):
-    docker.detached("again", "sh", "-c", "sleep 1.5; echo ran; exit 3", opts=("--restart", "on-failure:2"))
+    docker.detached("again", "sh", "-c", "sleep 2.5; echo ran; exit 3", opts=("--restart", "on-failure:2"))
     wait_slim(shim_of(docker, "again")[0])
     wait_for(lambda: docker.engine.state("again")["Status"] == "exited" and
-             docker.engine.state("again").get("RestartCount") == 2, seconds=30)
+             docker.engine.state("again").get("RestartCount") == 2, seconds=45)
     assert logs(docker, "again") == "ran\nran\nran\n"
     assert docker.ok("inspect", "-f", "{{.RestartCount}} {{.State.ExitCode}}", "again") == "2 3\n"
 
@@ -112,3 +112,16 @@ def test_slim_shim_keeps_a_tty_and_its_partial_line(docker):
         wait_for(lambda: "33 99" in logs(docker, "tty1"))
     assert logs(docker, "tty1").startswith("no newline yet")
     docker.ok("rm", "-f", "tty1")
+
+
+def test_a_stop_while_waiting_to_restart_cancels_the_restart(docker):
+    """Docker: `stop` of a container in "restarting" leaves it exited, not started again."""
+    docker.detached("flaky", "sh", "-c", "exit 1", opts=("--restart", "always"))
+    wait_for(lambda: docker.engine.state("flaky").get("RestartCount", 0) >= 3, seconds=20)
+    wait_for(lambda: docker.engine.state("flaky").get("Restarting"), seconds=20)
+    docker.ok("stop", "-t", "1", "flaky")
+    count = docker.engine.state("flaky")["RestartCount"]
+    time.sleep(2)                       # longer than the backoff it was waiting out
+    state = docker.engine.state("flaky")
+    assert (state["Status"], state["Restarting"], state["RestartCount"]) == ("exited", False, count)
+    assert docker.ok("ps", "-q", "--filter", "name=flaky") == ""
