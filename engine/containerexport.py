@@ -18,6 +18,8 @@ import stat
 import tarfile
 from typing import BinaryIO, Callable
 
+from .overlaymarks import is_opaque, is_whiteout
+
 _CHUNK = 1 << 16
 
 
@@ -59,17 +61,6 @@ def write_layers(layers: list[str], out: BinaryIO) -> None:
         _walk(tar, _dir_layers(layers, ""), "", {})
 
 
-def _whiteout(st: os.stat_result) -> bool:
-    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
-
-
-def _opaque(path: str) -> bool:
-    try:
-        return os.getxattr(path, "trusted.overlay.opaque", follow_symlinks=False) == b"y"
-    except OSError:
-        return False
-
-
 def _lstat(path: str) -> os.stat_result | None:
     try:
         return os.lstat(path)
@@ -92,7 +83,7 @@ def _dir_layers(candidates: list[str], rel: str) -> list[str]:
         if not stat.S_ISDIR(st.st_mode):
             break
         found.append(layer)
-        if _opaque(path):
+        if is_opaque(path):
             break
     return found
 
@@ -108,7 +99,7 @@ def _walk(tar: tarfile.TarFile, layers: list[str], rel: str,
         top = next((lay for lay in layers if _lstat(os.path.join(lay, child)) is not None), None)
         path = os.path.join(top or "", child)
         st = _lstat(path) if top else None
-        if st is None or _whiteout(st) or stat.S_ISSOCK(st.st_mode):
+        if st is None or is_whiteout(st) or stat.S_ISSOCK(st.st_mode):
             continue                  # gone since the listing (a running container), or hidden
         info = _tarinfo(path, child, st, links)
         if info.isreg():

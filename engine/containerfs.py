@@ -27,6 +27,7 @@ from typing import Callable
 from . import tarcompat
 from .errors import Conflict, EngineError, InvalidArgument, NotFound
 from .lifecycle import current_state
+from .overlaymarks import is_opaque, is_whiteout
 
 # Files the runtime makes in every container (Docker keeps them in its
 # "-init" layer, below the container's own): not changes made by the user.
@@ -407,17 +408,6 @@ class _Counting:
 # docker diff
 # ---------------------------------------------------------------------------
 
-def _whiteout(st: os.stat_result) -> bool:
-    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
-
-
-def _opaque(path: str) -> bool:
-    try:
-        return os.getxattr(path, "trusted.overlay.opaque", follow_symlinks=False) == b"y"
-    except OSError:
-        return False
-
-
 def _in_lower(lowers: list[str], rel: str) -> os.stat_result | None:
     """The path as the image shows it (the first layer that has it), or None."""
     for layer in lowers:
@@ -426,7 +416,7 @@ def _in_lower(lowers: list[str], rel: str) -> os.stat_result | None:
             st = os.lstat(full)
         except OSError:
             continue
-        return None if _whiteout(st) else st
+        return None if is_whiteout(st) else st
     return None
 
 
@@ -450,7 +440,7 @@ def _walk(upper: str, rel: str, lowers: list[str], opaque_above: bool,
         st = os.lstat(full)
         if path in INIT_PATHS:
             continue
-        if _whiteout(st):
+        if is_whiteout(st):
             out.append(("D", path))
             reported = True
             continue
@@ -458,7 +448,7 @@ def _walk(upper: str, rel: str, lowers: list[str], opaque_above: bool,
         mark = len(out)
         out.append(("C" if below is not None else "A", path))
         if stat.S_ISDIR(st.st_mode):
-            opaque = opaque_above or _opaque(full)
+            opaque = opaque_above or is_opaque(full)
             inner = _walk(upper, path, lowers, opaque, out)
             same = below is not None and stat.S_ISDIR(below.st_mode) and not opaque and \
                 (st.st_mode, st.st_uid, st.st_gid) == (below.st_mode, below.st_uid, below.st_gid)

@@ -42,11 +42,20 @@ def _move_in_place(procs: Path) -> None:
         pass      # refused (v2's no-internal-process rule...): the kernel waited anyway
 
 
+_layouts: list[Layout] = []      # the mounts, found once (a forked shim inherits them)
+
+
 def prime_attach() -> None:
-    """Begin the grace period a cgroup move waits for, without waiting for it here."""
+    """Begin the grace period a cgroup move waits for, without waiting for it here.
+
+    /proc/self/cgroup is read each time: a move into a cgroup this process has
+    since left would not be a no-op.
+    """
     try:
-        procs = own_procs_file(Layout.detect())
-    except (OSError, ValueError, Exception):  # noqa: BLE001 - an optimisation only
+        if not _layouts:
+            _layouts.append(Layout.detect())
+        procs = own_procs_file(_layouts[0])
+    except Exception:  # noqa: BLE001 - an optimisation only: no file, no priming
         return
     if procs is not None:
         import threading

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InvalidArgument
+from ..overlaymarks import is_whiteout
 from .safefs import InRoot, UnsafePath, breakout, split_member
 from .tarstream import TarWriter
 
@@ -58,11 +59,6 @@ def _kept_xattr(key: str) -> bool:
     """
     return key == "security.capability" or (
         key.startswith("user.") and not key.startswith("user.overlay."))
-
-
-def is_whiteout(st: os.stat_result) -> bool:
-    """True for overlayfs' whiteout: a character device with device number 0/0."""
-    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
 
 
 # ---------------------------------------------------------------------------

@@ -2,14 +2,13 @@
 and a classic build with an ONBUILD trigger and an `ADD <url>` served on 127.0.0.1."""
 from __future__ import annotations
 
-import http.server
 import io
 import subprocess
 import tarfile
-import threading
 
 import pytest
 
+from http_support import server  # noqa: F401 - the file server fixture
 from test_api_cli import DOCKER, api, needs_docker  # noqa: F401 - `api` is the daemon fixture
 
 pytestmark = pytest.mark.root
@@ -51,34 +50,16 @@ def test_export_endpoint_answers_a_tar_or_404(api):
 
 
 @needs_docker
-def test_legacy_build_with_onbuild_and_add_url(api, tmp_path):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            body = b"fetched by the daemon\n"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/note.txt"
+def test_legacy_build_with_onbuild_and_add_url(api, server, tmp_path):  # noqa: F811
+    server.table["/note.txt"] = (b"fetched by the daemon\n", {})
+    url = f"{server.base}/note.txt"
     env = {"DOCKER_BUILDKIT": "0"}
-    try:
-        base = tmp_path / "base"
-        base.mkdir()
-        (base / "Dockerfile").write_text(f"FROM busybox\nONBUILD ADD {url} /in/\n")
-        api.docker("build", "-t", "lab/onbuild", str(base), env=env)
-        out = api.docker("build", "-t", "lab/child", "-f", "-", str(base),
-                         input="FROM lab/onbuild\nCMD [\"cat\", \"/in/note.txt\"]\n", env=env).stdout
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "Dockerfile").write_text(f"FROM busybox\nONBUILD ADD {url} /in/\n")
+    api.docker("build", "-t", "lab/onbuild", str(base), env=env)
+    out = api.docker("build", "-t", "lab/child", "-f", "-", str(base),
+                     input="FROM lab/onbuild\nCMD [\"cat\", \"/in/note.txt\"]\n", env=env).stdout
     lines = out.splitlines()
     start = lines.index("Step 1/2 : FROM lab/onbuild")
     assert lines[start + 1:start + 3] == ["# Executing 1 build trigger", ""]

@@ -5,11 +5,9 @@ fetches from its own process (the host side), never from a container.
 """
 from __future__ import annotations
 
-import http.server
 import io
 import os
 import tarfile
-import threading
 from email.utils import formatdate
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from dockerlab.engine.build import build
 from dockerlab.engine.build.builder import BuildFailed, BuildOptions
 from dockerlab.engine.build.dockerfile import DockerfileError, parse
+from http_support import server  # noqa: F401 - the file server fixture
 
 pytestmark = pytest.mark.root
 LAST_MODIFIED = 1_500_000_000            # 2017-07-14T02:40:00Z
@@ -27,51 +26,6 @@ LAST_MODIFIED = 1_500_000_000            # 2017-07-14T02:40:00Z
 def engine(state_root):
     from dockerlab.engine.engine import Engine
     return Engine(state_root)
-
-
-class Files:
-    """What the test server answers: path -> (body, extra headers); every GET is counted."""
-
-    def __init__(self):
-        self.table: dict[str, tuple[bytes, dict[str, str]]] = {}
-        self.hits: dict[str, int] = {}
-
-
-@pytest.fixture
-def server():
-    files = Files()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            files.hits[self.path] = files.hits.get(self.path, 0) + 1
-            if self.path not in files.table:
-                body = b"no such file\n"
-                self.send_response(404, "Not Found")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            body, headers = files.table[self.path]
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    files.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
-        yield files
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 def do_build(engine, ctx: Path, dockerfile: str, **kw) -> tuple[str, list[str]]:
