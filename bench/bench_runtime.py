@@ -78,7 +78,21 @@ def engine_run(settings: Settings, n: int, network: str) -> float:
         out.append((time.perf_counter() - t) * 1000)
         if code != 0:
             raise SystemExit(f"run failed ({code}): {ctx.err.getvalue()}")
+        if len(out) == 2:
+            wait_zygote()
     return statistics.median(out[2:])    # the first runs prepare the image and the bridge
+
+
+def wait_zygote(seconds: float = 3.0) -> None:
+    """The first start of a process starts its zygote (runtime/zygote.py), ready ~0.1 s
+    later; in the guided shell that is long before the student's next command."""
+    from dockerlab.engine.runtime import zygote
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if zygote._current is not None and zygote._current.poll_ready():
+            return
+        time.sleep(0.02)
+    print("(no zygote: shims forked by this process)")
 
 
 def cli_run(n: int, network: str) -> float:
@@ -103,10 +117,12 @@ def idle_memory(settings: Settings) -> str:
     docker_main(["run", "-d", "--name", "idle", "--network", "none", "busybox", "sleep", "600"], ctx)
     try:
         from dockerlab.engine.engine import Engine
+        from dockerlab.engine.runtime.monitor import is_slim
         state = Engine(settings).state("idle")
         end = time.monotonic() + 5
-        while time.monotonic() < end and b"shimboot" not in open(f"/proc/{state['ShimPid']}/cmdline", "rb").read():
+        while time.monotonic() < end and not is_slim(state["ShimPid"]):
             time.sleep(0.1)
+        settle(state["ShimPid"])         # the new interpreter is still importing just after its exec
         pss = private = 0
         for pid in (state["ShimPid"], state["Pid"]):
             fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/smaps_rollup") if ":" in line)
@@ -116,6 +132,16 @@ def idle_memory(settings: Settings) -> str:
         return f"PSS {pss / 1024:5.1f} MB, private {private / 1024:5.1f} MB"
     finally:
         docker_main(["rm", "-f", "idle"], Context(out=io.StringIO(), err=io.StringIO()))
+
+
+def settle(pid: int, seconds: float = 5.0) -> None:
+    """Wait until process `pid`'s resident size stops changing (0.3 s apart)."""
+    def rss() -> str:
+        return next(line for line in open(f"/proc/{pid}/smaps_rollup") if line.startswith("Rss:"))
+    end, last = time.monotonic() + seconds, None
+    while time.monotonic() < end and (now := rss()) != last:
+        last = now
+        time.sleep(0.3)
 
 
 def docker_line(n: int) -> str | None:

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(os.environ.get("DOCKERLAB_LANG"))
     if argv and argv[0] == "docker":
+        from dockerlab.engine.runtime import zygote
+        zygote.disable()          # one command, at most one start: forking itself is cheaper
         from dockerlab.cli.main import docker_main
         leave(docker_main(argv[1:]))
     argv = _take_lang(argv)

@@ -118,7 +118,11 @@ class ContainerStore:
         return self.dir / cid
 
     def save(self, record: dict) -> None:
-        atomic_write_json(self.path(record["Id"]) / "config.json", record)
+        """Written durably, except for a --rm container's record: gone at its exit anyway,
+        it need not cost a container start an fsync (0.5-4 ms on these disks)."""
+        durable = not (record.get("HostConfig") or {}).get("AutoRemove")
+        atomic_write_json(self.path(record["Id"]) / "config.json", record, durable=durable,
+                          compact=True)
         self._settle(record["Name"])
 
     def load(self, cid: str) -> dict | None:

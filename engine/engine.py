@@ -70,7 +70,7 @@ class Engine:
             show_typed(hc, shown, typed)           # inspect shows the path typed, as Docker's
             record = self._record(cid, name, image, config, hc, shown, body)
             self.containers.save(record)
-            atomic_write_json(cdir / "state.json", initial_state(), durable=False)   # as StateFile.update
+            atomic_write_json(cdir / "state.json", initial_state(), durable=False, compact=True)   # as StateFile.update
             self._write_etc(record)
         except BaseException:
             self.containers.release_name(name, cid)

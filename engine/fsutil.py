@@ -32,8 +32,11 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644, durable: bool
     os.replace(tmp, path)
 
 
-def atomic_write_json(path: Path, obj: Any, durable: bool = True) -> None:
-    atomic_write_bytes(Path(path), json.dumps(obj, indent=1, sort_keys=True).encode(), durable=durable)
+def atomic_write_json(path: Path, obj: Any, durable: bool = True, compact: bool = False) -> None:
+    """`compact` for the files written at every container start: json's C encoder
+    only runs without `indent` (the indented form took ~0.5 ms per record)."""
+    text = json.dumps(obj, sort_keys=True) if compact else json.dumps(obj, indent=1, sort_keys=True)
+    atomic_write_bytes(Path(path), text.encode(), durable=durable)
 
 
 def read_json(path: Path, default: Any = None) -> Any:

@@ -44,14 +44,20 @@ def cmd_run(ctx: Context, p) -> int:
         ctx.engine.start(cid)
         ctx.print(cid)
         return 0
-    code = start_attached(ctx, cid, tty=bool(flags.get("tty")), stdin=bool(flags.get("interactive")))
-    if flags.get("rm"):
+    rm = bool(flags.get("rm"))
+    code = start_attached(ctx, cid, tty=bool(flags.get("tty")), stdin=bool(flags.get("interactive")),
+                          until_closed=rm)
+    if rm:
         _wait_removed(ctx, cid)
     return code
 
 
 def _wait_removed(ctx: Context, cid: str, seconds: float = 5.0) -> None:
-    """Docker's CLI returns from `run --rm` once the container is gone, not just exited."""
+    """Docker's CLI returns from `run --rm` once the container is gone, not just exited.
+
+    The shim closes the attach socket once the record is deleted, so the first
+    look usually finds it gone; the loop covers a shim killed meanwhile.
+    """
     import time
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -62,7 +68,17 @@ def _wait_removed(ctx: Context, cid: str, seconds: float = 5.0) -> None:
         time.sleep(0.001)
 
 
-def start_attached(ctx: Context, cid: str, tty: bool, stdin: bool) -> int:
+def _wait_closed(sock: socket.socket, seconds: float) -> None:
+    """Read `sock` to its end (the shim's last act for a --rm container), `seconds` at most."""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
+
+
+def start_attached(ctx: Context, cid: str, tty: bool, stdin: bool, until_closed: bool = False) -> int:
     mine, theirs = socket.socketpair()
     try:
         ctx.engine.start(cid, attach=theirs)
@@ -70,6 +86,8 @@ def start_attached(ctx: Context, cid: str, tty: bool, stdin: bool) -> int:
         theirs.close()
     try:
         status = relay(mine, tty=tty, stdin=stdin and sys.stdin is not None)
+        if until_closed:
+            _wait_closed(mine, 5.0)
     except Detached:
         return 0
     except KeyboardInterrupt:  # Ctrl-C without -t: Docker forwards SIGINT... we stop waiting

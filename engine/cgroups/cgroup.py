@@ -131,8 +131,9 @@ class Cgroup:
         """Kill what remains and rmdir the cgroup in every hierarchy; idempotent."""
         if not self._impl.exists():
             return
-        self._sweep()
-        self._impl.remove(on_retry=self._sweep)
+        if self._impl.pids():         # the usual end has none left: no freeze/thaw round
+            self._sweep()
+        self._impl.remove(on_retry=self._sweep)   # one forked meanwhile: EBUSY, swept then
 
     def _sweep(self) -> None:
         try:

@@ -42,9 +42,6 @@ def _move_in_place(procs: Path) -> None:
         pass      # refused (v2's no-internal-process rule...): the kernel waited anyway
 
 
-_layouts: list[Layout] = []      # the mounts, found once (a forked shim inherits them)
-
-
 def prime_attach() -> None:
     """Begin the grace period a cgroup move waits for, without waiting for it here.
 
@@ -52,9 +49,7 @@ def prime_attach() -> None:
     since left would not be a no-op.
     """
     try:
-        if not _layouts:
-            _layouts.append(Layout.detect())
-        procs = own_procs_file(_layouts[0])
+        procs = own_procs_file(Layout.detect())     # found once per process (layout.py)
     except Exception:  # noqa: BLE001 - an optimisation only: no file, no priming
         return
     if procs is not None:

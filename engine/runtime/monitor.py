@@ -23,6 +23,16 @@ HEAVY = ("dockerlab.engine.runtime.startup", "dockerlab.cli", "dockerlab.engine.
 BOOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shimboot.py")
 
 
+def is_slim(pid: int) -> bool:
+    """Whether shim `pid` now runs shimboot.py as a slim shim (a shim forked by the
+    zygote runs the zygote's command line, shimboot.py ... zygote, until it slims)."""
+    try:
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
+    except OSError:
+        return False
+    return any(arg.endswith(b"shimboot.py") for arg in argv) and argv[-1] != b"zygote"
+
+
 def idle_tick(shim) -> None:
     """Called by the shim's loop when a select timed out with the container running."""
     if time.monotonic() - getattr(shim, "started_at", 0.0) >= IDLE_SECONDS and can_slim(shim):

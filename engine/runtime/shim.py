@@ -9,6 +9,7 @@ caller's memory.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -57,16 +58,18 @@ class LaunchError(Exception):
         self.code = code
 
 
-def _preload(req: ShimRequest) -> None:
-    """Import what the shim and the container child need before forking.
+def preload(req: ShimRequest | None = None) -> None:
+    """Import what the shim and the container child need before forking, and prime them.
 
     Imported after the fork, they would be loaded again for every container
     (pyseccomp alone runs ldconfig twice); imported here, once per process.
     """
     from . import shimloop, startup  # noqa: F401
     from .. import cgroups, security  # noqa: F401
-    if req.networks:   # pyroute2 costs ~90 ms to import: only when a network is plugged
+    if req is None or req.networks:   # pyroute2 costs ~90 ms to import: only when a network is plugged
         from ..network import manager, ports  # noqa: F401
+    from ..cgroups.prime import prime_attach
+    prime_attach()            # the container's cgroup move, ~10 ms on, then need not wait
 
 
 def _drop_inherited_fds(req: ShimRequest, report_fd: int, attach: socket.socket | None) -> None:
@@ -99,43 +102,24 @@ def _drop_inherited_fds(req: ShimRequest, report_fd: int, attach: socket.socket 
 
 
 def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
-    """Fork a detached shim for `req`; return the container's host pid once it runs.
+    """Start a detached shim for `req`; return the container's host pid once it runs.
 
     `attach` is one end of a socketpair that becomes the shim's first attached
-    client before the program starts, so no output is lost.
+    client before the program starts, so no output is lost. The shim is forked
+    by this process's zygote when one is ready (zygote.py), else by this process.
     """
     from .trace import mark
+    from . import zygote
     mark("launch.begin")
-    _preload(req)
     from ..security import seccomp_bpf
-    seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"
-    from ..cgroups.prime import prime_attach
-    prime_attach()            # the container's cgroup move, ~10 ms on, then need not wait
-    mark("launch.fork")
+    seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"   # exec's children use it too
     r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the forked shim
-        try:
-            mark("shim.forked")
-            os.close(r)
-            os.setsid()
-            _detach_stdio(req.spec.container_dir)
-            _drop_inherited_fds(req, w, attach)
-            mark("shim.detached")
-            from .shimloop import Shim
-            Shim(req, report_fd=w, first_client=attach).run()
-        except BaseException:  # noqa: BLE001
-            import traceback
-            traceback.print_exc()
-            try:
-                os.write(w, json.dumps({"message": "shim failed (see shim.log)", "code": 125}).encode())
-            except OSError:
-                pass
-        finally:
-            os._exit(0)
-    os.close(w)
-    _reap_ended_shims()
-    _our_shims.append(pid)
+    try:
+        by_zygote = zygote.fork_shim(req, w, attach)
+        if not by_zygote:
+            _fork_shim(req, w, attach)
+    finally:
+        os.close(w)
     crash_point("start:forked")
     with os.fdopen(r, "rb") as f:
         data = f.read()
@@ -147,6 +131,46 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
         raise LaunchError(reply.get("message", "the shim died before starting the container"),
                           reply.get("code", 125))
     return reply["pid"]
+
+
+def _fork_shim(req: ShimRequest, report_w: int, attach: socket.socket | None) -> None:
+    """Fork the shim from this process (no zygote ready, or a request it cannot carry)."""
+    from .trace import mark
+    preload(req)
+    mark("launch.fork")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked shim
+        shim_main(req, report_w, attach)
+    _reap_ended_shims()
+    _our_shims.append(pid)
+
+
+def shim_main(req: ShimRequest, report_w: int, attach: socket.socket | None,
+              primed: bool = False) -> None:
+    """The forked shim's life, from the fork to its exit; never returns."""
+    from .trace import mark
+    try:
+        mark("shim.forked")
+        # The collector would walk every object inherited from the forking process and so
+        # copy each page they sit on (fork's copy-on-write): those objects are kept out of it.
+        gc.freeze()
+        os.setsid()
+        _detach_stdio(req.spec.container_dir)
+        _drop_inherited_fds(req, report_w, attach)
+        mark("shim.detached")
+        from ..security import seccomp_bpf
+        seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"
+        from .shimloop import Shim
+        Shim(req, report_fd=report_w, first_client=attach).run(primed)
+    except BaseException:  # noqa: BLE001
+        import traceback
+        traceback.print_exc()
+        try:
+            os.write(report_w, json.dumps({"message": "shim failed (see shim.log)", "code": 125}).encode())
+        except OSError:
+            pass
+    finally:
+        os._exit(0)
 
 
 _our_shims: list[int] = []

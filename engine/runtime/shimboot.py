@@ -1,4 +1,5 @@
-"""Entry point of a slimmed shim: `python -I -S shimboot.py STATE_FD DOCKERLAB_DIR ENGINE_DIR`.
+"""Entry point of a slimmed shim: `python -I -S shimboot.py STATE_FD DOCKERLAB_DIR ENGINE_DIR`,
+and of a zygote (zygote.py): the same, with its socket's fd and a last word `zygote`.
 
 Run without site, .pth files or the editable-install finder, so that only the
 modules the shim itself imports get loaded (see monitor.py). The two packages
@@ -20,6 +21,9 @@ def _declare(name: str, folder: str) -> None:
 
 _declare("dockerlab", sys.argv[2])
 _declare("dockerlab.engine", sys.argv[3])
-from dockerlab.engine.runtime.monitor import resume  # noqa: E402
-
-resume(int(sys.argv[1]))
+if sys.argv[4:] == ["zygote"]:
+    from dockerlab.engine.runtime.zygote import serve
+    serve(int(sys.argv[1]))
+else:
+    from dockerlab.engine.runtime.monitor import resume
+    resume(int(sys.argv[1]))

@@ -60,12 +60,15 @@ class Shim:
         return shim
 
     # -- lifecycle ------------------------------------------------------------
-    def run(self) -> None:
+    def run(self, primed: bool = False) -> None:
+        """`primed`: the zygote primed the cgroup move as it received the request, late
+        enough; a shim forked by its caller primes again (the caller's wait may be over)."""
         mark("shim.begin")
         from . import libc
         from .. import cgroups
-        from ..cgroups.prime import prime_attach
-        prime_attach()           # again: the launch's wait may be over before the child's move
+        if not primed:
+            from ..cgroups.prime import prime_attach
+            prime_attach()
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         self._setup_signals()
         self.cgroup = cgroups.Cgroup(self.req.settings, self.spec.id)
@@ -95,7 +98,8 @@ class Shim:
         """Start (unless resuming a running process), serve, restart or finish."""
         while True:
             if start:
-                self.oom_before = self.cgroup.oom_kills()   # OOMKilled describes this run only
+                # OOMKilled describes this run only; a first start makes the cgroup afresh
+                self.oom_before = self.cgroup.oom_kills() if self.server is not None else 0
                 try:
                     self.start_once()
                 except LaunchError as e:
@@ -325,8 +329,6 @@ class Shim:
     def finish(self, code: int, error: str = "") -> None:
         mark("shim.finish")
         self.io.log.close()
-        for c in list(self.io.clients):
-            self.io.drop(c)
         for s in self.req.listeners:
             s.close()
         if self.cgroup is not None:
@@ -334,9 +336,14 @@ class Shim:
         if error:
             self.state.update(Status="created" if code in (126, 127) else "exited", Error=error,
                               ExitCode=code, Running=False, Pid=0)
-        for path in (attach_path(self.req.settings.run_dir, self.spec.id), self.dir / "shim.pid"):
-            path.unlink(missing_ok=True)
-        self.state.update(ShimPid=0, ShimStart=0)     # last: "no shim" means nothing is held
+        attach_path(self.req.settings.run_dir, self.spec.id).unlink(missing_ok=True)
+        removing = self.req.auto_remove and self.req.on_removed
+        if not removing:           # a record about to be deleted needs no last word
+            (self.dir / "shim.pid").unlink(missing_ok=True)
+            self.state.update(ShimPid=0, ShimStart=0)     # last: "no shim" means nothing is held
         mark("shim.finished")
-        if self.req.auto_remove and self.req.on_removed:
+        if removing:
             self.req.on_removed(self.spec.id)
+        # Clients go last: `run --rm` learns that the container is gone by this EOF.
+        for c in list(self.io.clients):
+            self.io.drop(c)

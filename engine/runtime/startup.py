@@ -1,6 +1,7 @@
 """Fork the container's first process and bring it to execve, step by step."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ def start_process(req: ShimRequest, cgroup, meanwhile=None) -> tuple[int, Proces
     libc.unshare(libc.CLONE_NEWPID)
     pid = os.fork()
     if pid == 0:
+        gc.disable()      # it execs in a few ms: no collection copying the shim's pages meanwhile
         from .trace import kept_fds
         _keep_only({sync_w, go_r, err_w, *child_fds, *kept_fds()})
         run_child(spec, sync_w, go_r, err_w, console[1] if console else None, stdio)

@@ -64,7 +64,7 @@ class StateFile:
             # Not fsync'd: a shim's state is checked against the living processes
             # on every read (a dead shim means "exited"), so a power cut can only
             # lose what a reboot makes stale anyway; the fsync cost ~4 ms per update.
-            atomic_write_json(self.path, state, durable=False)
+            atomic_write_json(self.path, state, durable=False, compact=True)
             return state
 
     def shim_alive(self, state: dict | None = None) -> bool:

@@ -10,6 +10,7 @@ import pytest
 
 from dockerlab.engine.runtime import streams
 from dockerlab.engine.runtime.logs import read_records
+from dockerlab.engine.runtime.monitor import is_slim
 from dockerlab.engine.runtime.state import attach_path
 
 from cli_support import Docker
@@ -37,7 +38,7 @@ def logs(docker: Docker, name: str) -> str:
 def wait_slim(pid: int, seconds: float = 10) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if b"shimboot.py" in open(f"/proc/{pid}/cmdline", "rb").read():
+        if is_slim(pid):
             return
         time.sleep(0.1)
     raise AssertionError(f"the shim {pid} did not slim down within {seconds} s")
