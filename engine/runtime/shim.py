@@ -113,6 +113,7 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
     mark("launch.begin")
     from ..security import seccomp_bpf
     seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"   # exec's children use it too
+    _reap_ended_shims()
     r, w = os.pipe()
     try:
         by_zygote = zygote.fork_shim(req, w, attach)
@@ -141,7 +142,6 @@ def _fork_shim(req: ShimRequest, report_w: int, attach: socket.socket | None) ->
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the forked shim
         shim_main(req, report_w, attach)
-    _reap_ended_shims()
     _our_shims.append(pid)
 
 
