@@ -15,7 +15,7 @@ from .logs import LogWriter, now_rfc3339
 from .shim import LaunchError, ShimRequest
 from .shimio import Client, IOHub
 from .trace import mark
-from .state import StateFile, attach_path, exit_code_of, process_start_time
+from .state import StateFile, attach_path, ended_children, exit_code_of, process_start_time
 
 DRAIN_SECONDS = 2.0
 
@@ -244,13 +244,7 @@ class Shim:
                 self.control(ctl, obj)
 
     def reap(self) -> None:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
+        for pid, status in ended_children():
             if pid == self.pid:
                 self.status = status
 

@@ -72,6 +72,18 @@ class StateFile:
         return alive(state.get("ShimPid", 0), state.get("ShimStart", 0))
 
 
+def ended_children():
+    """(pid, wait status) of each child that has ended, without blocking."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        yield pid, status
+
+
 def exit_code_of(status: int) -> int:
     """waitpid status -> Docker's exit code (128 + signal when killed)."""
     if os.WIFSIGNALED(status):

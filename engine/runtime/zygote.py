@@ -212,10 +212,6 @@ def _drain(fd: int) -> None:
 
 
 def _reap() -> None:
-    while True:
-        try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
+    from .state import ended_children
+    for _ in ended_children():
+        pass
