@@ -116,14 +116,10 @@ class Shim:
             again = self.req.restart.should_restart(code, self.restarts, self.manual_stop)
             if not again:
                 self.cgroup.destroy()     # released before anyone hears of the exit
-            self.record_exit(code, oom)
+            self.record_exit(code, oom, restarting=again)
             crash_point("shim:exited")
             if not again:
                 break
-            self.restarts += 1
-            # Running stays true while restarting, as in Docker (`ps` lists it, `stop` acts)
-            self.state.update(Status="restarting", Restarting=True, Running=True,
-                              RestartCount=self.restarts)
             self.wait_quietly(self.backoff)
             self.backoff = min(self.backoff * 2, 60)
             if self.manual_stop:      # stopped while waiting to restart: as Docker, no restart
@@ -305,9 +301,18 @@ class Shim:
                 self.dispatch(*key.data)
 
     # -- endings ----------------------------------------------------------------
-    def record_exit(self, code: int, oom: bool) -> None:
-        self.state.update(Status="exited", Running=False, Restarting=False, Paused=False, Pid=0,
-                          ExitCode=code, OOMKilled=oom, FinishedAt=now_rfc3339(), NetworkSettings={})
+    def record_exit(self, code: int, oom: bool, restarting: bool = False) -> None:
+        """Write the exit in one update. A container about to restart goes straight
+        to "restarting", which counts as running (Docker's SetRestarting): never an
+        "exited" moment in between, when `docker ps -q` would miss it and a
+        `docker stop $(docker ps -q)` would leave it to come back."""
+        state = dict(Status="exited", Running=False, Restarting=False)
+        if restarting:
+            self.restarts += 1
+            state = dict(Status="restarting", Running=True, Restarting=True,
+                         RestartCount=self.restarts)
+        self.state.update(**state, Paused=False, Pid=0, ExitCode=code, OOMKilled=oom,
+                          FinishedAt=now_rfc3339(), NetworkSettings={})
         self.release_network()
         events.container(self.req.settings, self.spec.id, "die", exitCode=code)
         self.io.broadcast_exit({"StatusCode": code, "OOMKilled": oom})

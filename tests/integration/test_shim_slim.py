@@ -126,3 +126,21 @@ def test_a_stop_while_waiting_to_restart_cancels_the_restart(docker):
     state = docker.engine.state("flaky")
     assert (state["Status"], state["Restarting"], state["RestartCount"]) == ("exited", False, count)
     assert docker.ok("ps", "-q", "--filter", "name=flaky") == ""
+
+
+def test_a_container_about_to_restart_never_shows_as_exited(docker):
+    """Between two runs the state goes from running straight to restarting (Docker's
+    SetRestarting): `docker ps -q` lists it all along, so `docker stop $(docker ps -q)`
+    cannot miss it and see it come back. Only the last exit is "exited"."""
+    docker.detached("fragile", "sh", "-c", "exit 3", opts=("--restart", "on-failure:3"))
+    seen = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        state = docker.engine.state("fragile")
+        seen.append((state["Status"], state.get("RestartCount", 0)))
+        if state["Status"] == "exited" and state.get("RestartCount") == 3:
+            break
+        time.sleep(0.0005)
+    exited_early = sorted({count for status, count in seen if status == "exited" and count < 3})
+    assert exited_early == []
+    assert ("exited", 3) == seen[-1] and ("restarting", 1) in seen
