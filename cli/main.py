@@ -5,6 +5,8 @@ import sys
 
 from dockerlab.engine.errors import EngineError, RootRequired
 
+from dockerlab.engine.runtime.trace import mark
+
 from .context import CliExit, Context
 
 
@@ -21,6 +23,7 @@ def docker_main(argv: list[str], ctx: Context | None = None) -> int:
     except UsageError as e:
         ctx.warn(str(e))
         return getattr(e, "exit_code", 125)
+    mark("cli.parsed")
     for notice in p.notices:   # pflag's deprecation lines: Docker prints them on stdout
         ctx.print(notice)
     if p.wants_help or not p.path:

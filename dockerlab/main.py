@@ -6,6 +6,8 @@ import sys
 
 from dockerlab.tutor.i18n import _, set_language
 
+from dockerlab.engine.runtime.trace import mark
+
 from .ending import arm, leave
 
 
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     Without `argv` it runs this process's command line (the console script,
     `python -m dockerlab.main`) and ends the process itself (see ending.py).
     """
+    mark("cli.main")
     if argv is None:
         arm()
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -17,8 +17,8 @@ DEFAULT_ROOT = "/var/lib/dockerlab"
 
 
 def _suffix(root: Path) -> str:
-    import hashlib     # not at the top: a slimmed shim loads this module (runtime/monitor.py)
-    return hashlib.sha256(str(root).encode()).hexdigest()[:6]
+    from .digest import sha256     # not at the top: a slimmed shim loads this module (monitor.py)
+    return sha256(str(root).encode()).hexdigest()[:6]
 
 
 @dataclass

@@ -6,6 +6,7 @@ import socket
 import sys
 
 from dockerlab.engine.errors import EngineError
+from dockerlab.engine.runtime.trace import mark
 
 from ..context import CliExit, Context
 from ..runopts import client_checks, create_body
@@ -18,8 +19,12 @@ def create_container(ctx: Context, flags: dict, args: list[str], given: set[str]
     client_checks(flags, args, verb)
     body, name = create_body(flags, args, given)
     body.setdefault("HostConfig", {})["ConsoleSize"] = console_size()   # as Docker's CLI: [0, 0] if no tty
+    mark("cli.body")
     ensure_image(ctx, body["Image"])
-    return ctx.engine.create(body, name)["Id"]
+    mark("cli.image")
+    cid = ctx.engine.create(body, name)["Id"]
+    mark("cli.created")
+    return cid
 
 
 def cmd_create(ctx: Context, p) -> int:

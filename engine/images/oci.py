@@ -6,7 +6,6 @@ are kept, so an id never depends on stray keys a caller passed.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -14,6 +13,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from ..digest import sha256
 from ..errors import InvalidArgument
 
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
@@ -68,7 +68,7 @@ def canonical_json(obj: Any) -> bytes:
 
 
 def digest_of(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return "sha256:" + sha256(data).hexdigest()
 
 
 def _clean_container_config(cfg: dict) -> dict:

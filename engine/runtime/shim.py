@@ -59,7 +59,7 @@ class LaunchError(Exception):
 
 
 def preload(req: ShimRequest | None = None) -> None:
-    """Import what the shim and the container child need before forking, and prime them.
+    """Import what the shim and the container child need before forking.
 
     Imported after the fork, they would be loaded again for every container
     (pyseccomp alone runs ldconfig twice); imported here, once per process.
@@ -68,8 +68,6 @@ def preload(req: ShimRequest | None = None) -> None:
     from .. import cgroups, security  # noqa: F401
     if req is None or req.networks:   # pyroute2 costs ~90 ms to import: only when a network is plugged
         from ..network import manager, ports  # noqa: F401
-    from ..cgroups.prime import prime_attach
-    prime_attach()            # the container's cgroup move, ~10 ms on, then need not wait
 
 
 def _drop_inherited_fds(req: ShimRequest, report_fd: int, attach: socket.socket | None) -> None:
@@ -119,6 +117,9 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
         by_zygote = zygote.fork_shim(req, w, attach)
         if not by_zygote:
             _fork_shim(req, w, attach)
+    except BaseException:
+        os.close(r)
+        raise
     finally:
         os.close(w)
     crash_point("start:forked")
@@ -145,8 +146,7 @@ def _fork_shim(req: ShimRequest, report_w: int, attach: socket.socket | None) ->
     _our_shims.append(pid)
 
 
-def shim_main(req: ShimRequest, report_w: int, attach: socket.socket | None,
-              primed: bool = False) -> None:
+def shim_main(req: ShimRequest, report_w: int, attach: socket.socket | None) -> None:
     """The forked shim's life, from the fork to its exit; never returns."""
     from .trace import mark
     try:
@@ -161,7 +161,7 @@ def shim_main(req: ShimRequest, report_w: int, attach: socket.socket | None,
         from ..security import seccomp_bpf
         seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"
         from .shimloop import Shim
-        Shim(req, report_fd=report_w, first_client=attach).run(primed)
+        Shim(req, report_fd=report_w, first_client=attach).run()
     except BaseException:  # noqa: BLE001
         import traceback
         traceback.print_exc()

@@ -60,15 +60,11 @@ class Shim:
         return shim
 
     # -- lifecycle ------------------------------------------------------------
-    def run(self, primed: bool = False) -> None:
-        """`primed`: the zygote primed the cgroup move as it received the request, late
-        enough; a shim forked by its caller primes again (the caller's wait may be over)."""
+    def run(self) -> None:
+        """Start the container (the engine primed its cgroup move, lifecycle.start) and serve it."""
         mark("shim.begin")
         from . import libc
         from .. import cgroups
-        if not primed:
-            from ..cgroups.prime import prime_attach
-            prime_attach()
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         self._setup_signals()
         self.cgroup = cgroups.Cgroup(self.req.settings, self.spec.id)

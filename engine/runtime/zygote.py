@@ -146,7 +146,6 @@ def serve(fd: int) -> None:
         sys.path[:] = setup["path"]
         from . import shim
         from .trace import mark
-        from ..cgroups.prime import prime_attach
         shim.preload()
         from .. import engine, lifecycle, startplan  # noqa: F401 - a --rm shim deletes its record
         gc.freeze()
@@ -165,7 +164,6 @@ def serve(fd: int) -> None:
                     break           # the caller is gone
                 mark("zygote.received")
                 _fork(pickle.loads(msg), fds, [sock.fileno(), wake_r, wake_w])
-                prime_attach()      # the container's cgroup move, ~10 ms on, then need not wait
     finally:
         os._exit(0)
 
@@ -188,7 +186,7 @@ def _fork(job: dict, fds: list[int], own: list[int]) -> None:
         if job["lock"]:
             req.lock_fd = next(it)
         from .shim import shim_main
-        shim_main(req, report_w, attach, primed=True)
+        shim_main(req, report_w, attach)
     for fd in fds:
         os.close(fd)
 

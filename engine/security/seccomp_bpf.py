@@ -10,9 +10,10 @@ with prctl(PR_SET_SECCOMP) — exactly the program libseccomp would have loaded.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 from pathlib import Path
+
+from ..digest import sha256
 
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -30,7 +31,7 @@ class _SockFprog(ctypes.Structure):
 def key_for(program) -> str:
     """A digest of everything the compiled program depends on."""
     text = f"{os.uname().machine}\n{program!r}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256(text.encode()).hexdigest()
 
 
 def compiled(program, build) -> bytes:

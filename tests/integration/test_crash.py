@@ -62,10 +62,21 @@ def cgroup_dirs(settings, cid: str) -> list[Path]:
     return [d for d in cgroups.Cgroup(settings, cid).directories() if d.exists()]
 
 
-def bridge_ports(settings) -> list[str]:
-    res = subprocess.run(["ip", "-o", "link", "show", "master", settings.bridge],
-                         capture_output=True, text=True)
-    return [line.split(":")[1].strip().split("@")[0] for line in res.stdout.splitlines()]
+def bridge_ports(settings, expected: int = 0, patience: float = 5.0) -> list[str]:
+    """The links on the root's bridge, once there are `expected` or `patience` s passed.
+
+    The veth of a container whose namespace died goes with the namespace, in
+    the kernel's own cleanup work, a little after the engine returned (the
+    engine does not wait for it: links.unplumb); so a count is waited for.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        res = subprocess.run(["ip", "-o", "link", "show", "master", settings.bridge],
+                             capture_output=True, text=True)
+        ports = [line.split(":")[1].strip().split("@")[0] for line in res.stdout.splitlines()]
+        if len(ports) == expected or time.monotonic() > deadline:
+            return ports
+        time.sleep(0.02)
 
 
 def endpoints(engine) -> set[str]:
@@ -102,7 +113,8 @@ def assert_consistent(engine) -> None:
             assert cgroup_dirs(settings, cid) == [], f"cgroup left for stopped {cid[:12]}"
             assert not attach_path(settings.run_dir, cid).exists()
     assert endpoints(engine) <= running
-    assert len(bridge_ports(settings)) == len(running & endpoints(engine))
+    plugged = len(running & endpoints(engine))
+    assert len(bridge_ports(settings, plugged)) == plugged
     assert mounts_under(settings.root) == []
 
 
