@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import sys
 import termios
 import tty as ttymod
@@ -15,6 +14,7 @@ from dockerlab.engine.runtime.process import ExecError
 from dockerlab.engine.runtime.ptys import container_pty
 
 from ..context import CliExit, Context
+from ..terminal import SizeWatch
 
 
 def _pty_relay(master: int, pid: int, interactive: bool) -> int:
@@ -22,12 +22,17 @@ def _pty_relay(master: int, pid: int, interactive: bool) -> int:
     old = termios.tcgetattr(in_fd) if interactive and os.isatty(in_fd) else None
     if old is not None:
         ttymod.setraw(in_fd)
-        size = shutil.get_terminal_size()
-        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", size.lines, size.columns, 0, 0))
+    watch = SizeWatch(lambda size: fcntl.ioctl(master, termios.TIOCSWINSZ,
+                                               struct.pack("HHHH", size[0], size[1], 0, 0)),
+                      active=True)
     try:
         while True:
             fds = [master] + ([in_fd] if interactive else [])
+            if watch.fd is not None:
+                fds.append(watch.fd)
             ready, _, _ = select.select(fds, [], [])
+            if watch.fd in ready:
+                watch.woken()
             if master in ready:
                 try:
                     data = os.read(master, 65536)
@@ -44,6 +49,7 @@ def _pty_relay(master: int, pid: int, interactive: bool) -> int:
                 else:
                     os.write(master, data)
     finally:
+        watch.close()
         if old is not None:
             termios.tcsetattr(in_fd, termios.TCSADRAIN, old)
         os.close(master)

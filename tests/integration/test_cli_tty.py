@@ -79,3 +79,24 @@ def test_start_a_resizes_a_t_container_to_the_attaching_terminal(state_root):
     start.close()
     assert start.exitstatus == 0
     assert "33 111" in start.before, start.before
+
+
+def test_a_resized_terminal_resizes_the_containers_tty_in_run_and_exec(state_root):
+    """Docker's MonitorTtySize: SIGWINCH on the CLI sets the container's pty to the new size."""
+    run = spawn(state_root, "run", "-ti", "--rm", "--name", "winch", "--network", "none",
+                "busybox", "sh", rows=24, cols=80)
+    run.expect("# ")
+    run.setwinsize(41, 123)               # the kernel sends SIGWINCH to the CLI
+    run.sendline("stty size; echo $((40+4))XY")
+    run.expect("44XY\r\n")
+    assert "41 123" in run.before, run.before
+    exe = spawn(state_root, "exec", "-ti", "winch", "sh", rows=24, cols=80)
+    exe.expect("# ")
+    exe.setwinsize(19, 77)
+    exe.sendline("stty size; echo $((40+5))XY")
+    exe.expect("45XY\r\n")
+    assert "19 77" in exe.before, exe.before
+    exe.sendline("exit")
+    exe.expect(pexpect.EOF)
+    run.sendline("exit")
+    run.expect(pexpect.EOF)
