@@ -17,6 +17,7 @@ before the prime instead (tried) delayed the prime by their 0.75 ms.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from .layout import Layout
@@ -47,12 +48,23 @@ def _move_in_place(procs: Path) -> None:
         pass      # refused (v2's no-internal-process rule...): the kernel waited anyway
 
 
+_primed_at = float("-inf")
+_SAME_START = 0.1      # seconds: a prime this recent serves the start under way
+
+
 def prime_attach() -> None:
     """Begin the grace period a cgroup move waits for, without waiting for it here.
 
+    lifecycle.start calls it first thing and launch() again (for callers that
+    launch a shim directly); the second call, moments later, does nothing.
     /proc/self/cgroup is read each time: a move into a cgroup this process has
     since left would not be a no-op.
     """
+    global _primed_at
+    now = time.monotonic()
+    if now - _primed_at < _SAME_START:
+        return
+    _primed_at = now
     try:
         procs = own_procs_file(Layout.detect())     # found once per process (layout.py)
     except Exception:  # noqa: BLE001 - an optimisation only: no file, no priming

@@ -112,6 +112,8 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
     from ..security import seccomp_bpf
     seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"   # exec's children use it too
     _reap_ended_shims()
+    from ..cgroups.prime import prime_attach
+    prime_attach()          # done already when lifecycle.start called this
     r, w = os.pipe()
     try:
         by_zygote = zygote.fork_shim(req, w, attach)
