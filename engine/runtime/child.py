@@ -119,13 +119,14 @@ def run_child(spec: ContainerSpec, sync_w: int, go_r: int, err_fd: int,
         if console_sock is not None:
             setup_console(console_sock)
             size_console(spec.console_size)
+        if namespace_flags(spec) & libc.CLONE_NEWNET:
+            loopback_up()
+        program = prepare_exec(spec, opts)
         mark("child.wait_go")
         if os.read(go_r, 1) != b"g":    # in the cgroup, network plugged: only now run its code
             os._exit(125)
         mark("child.go")
-        if namespace_flags(spec) & libc.CLONE_NEWNET:
-            loopback_up()
-        exec_program(spec, opts)
+        exec_program(program, opts)
     except ExecError as e:
         code, message = e.code, str(e)
     except OSError as e:
@@ -138,16 +139,26 @@ def run_child(spec: ContainerSpec, sync_w: int, go_r: int, err_fd: int,
         os._exit(code)
 
 
-def exec_program(spec: ContainerSpec, opts: security.SecurityOptions) -> None:
+def prepare_exec(spec: ContainerSpec, opts: security.SecurityOptions) -> tuple:
+    """Everything before the privileges go, done while the shim's cgroup move waits for
+    the kernel: user, working directory, environment, masked paths. None of it runs
+    the container's code; an error here is reported as one after "go" would be."""
     user = resolve_user(spec.user, spec.group_add)
     prepare_cwd(spec.cwd)
     env = build_env(spec.env, user, spec.hostname, spec.tty)
     if not spec.args:
         raise ExecError("no command specified", 125)
     security.protect_paths(opts)
+    return spec.args, env, user
+
+
+def exec_program(program: tuple, opts: security.SecurityOptions) -> None:
+    """In the cgroup, network plugged: drop privileges, find the program as its user
+    (Go's exec.LookPath in runc's init), confine, exec."""
+    args, env, user = program
     security.drop_privileges(opts, user.uid, user.gid, user.groups)
-    exe = find_executable(spec.args[0], env.get("PATH", ""))
+    exe = find_executable(args[0], env.get("PATH", ""))
     mark("child.apply_seccomp")
     security.apply_seccomp(opts)
     mark("child.execve")
-    os.execve(exe, spec.args, env)
+    os.execve(exe, args, env)

@@ -99,6 +99,7 @@ class Shim:
                 try:
                     self.start_once()
                 except LaunchError as e:
+                    self.release_network()   # before the caller hears: no endpoint kept
                     self._report({"message": str(e), "code": e.code})
                     self.finish(e.code, error=str(e))
                     return

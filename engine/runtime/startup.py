@@ -78,7 +78,12 @@ def start_process(req: ShimRequest, cgroup, meanwhile=None) -> tuple[int, Proces
         mark("shim.cgroup_added")
         if os.read(sync_r, 1) == b"u":
             mark("shim.plug_network")
-            fds.network, fds.network_ip = _plug_network(req, pid)
+            try:
+                fds.network, fds.network_ip = _plug_network(req, pid)
+            except Exception:
+                if not _ended(pid):
+                    raise
+                # it failed before "go" (its root, its user...), taking its netns: err_r says why
             try:
                 os.write(go_w, b"g")
             except BrokenPipeError:
@@ -99,6 +104,19 @@ def start_process(req: ShimRequest, cgroup, meanwhile=None) -> tuple[int, Proces
     if console:
         fds.master = _console_master(pid, console[0])
     return pid, fds
+
+
+def _ended(pid: int, patience: float = 0.1) -> bool:
+    """True once the child has exited (not reaped: its status is read later), waiting
+    `patience` s for one whose namespaces are gone but that is not a zombie yet."""
+    import time
+    deadline = time.monotonic() + patience
+    while True:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
 
 
 def _or_kill(pid: int, work) -> None:

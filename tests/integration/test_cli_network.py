@@ -78,3 +78,19 @@ def test_network_in_use_connect_disconnect(docker, state_root):
     assert out == ("WARNING! This will remove all custom networks not used by at least one container.\n"
                    "Are you sure you want to continue? [y/N] Deleted Networks:\nback\n\n")
     assert docker.ok("network", "ls", "--format", "{{.Name}}") == "bridge\nhost\nnone\n"
+
+
+def test_a_start_that_fails_keeps_no_endpoint_and_frees_its_address(docker, state_root):
+    """Docker: a container whose program cannot be run stays "Created" with no endpoint;
+    its address goes back to the pool (it used to stay taken until the machine was reset)."""
+    subnet = _subnet(state_root)
+    docker.ok("network", "create", "--subnet", subnet, "failnet")
+    r = docker("run", "--name", "nocmd", "--network", "failnet", "busybox", "nosuchcmd")
+    assert r.code == 127 and 'exec: "nosuchcmd": executable file not found in $PATH' in r.err
+    assert docker.ok("network", "inspect", "-f", "{{json .Containers}}", "failnet") == "{}\n"
+    first = subnet.rsplit(".", 1)[0] + ".2"
+    docker.detached("next", opts=("--network", "failnet"))
+    shown = docker.ok("inspect", "-f", "{{.NetworkSettings.Networks.failnet.IPAddress}}", "next")
+    assert shown == f"{first}\n"                       # the failed start's address, reused
+    docker.ok("rm", "-f", "nocmd", "next")
+    docker.ok("network", "rm", "failnet")
