@@ -9,10 +9,13 @@ a no-op move at the very start (lifecycle.start), in a thread: this process
 into its own cgroup. The grace period then runs while the shim is forked and
 the child builds its root, and the container's move finds it over.
 
-The move holds the kernel's cgroup_mutex during the grace period, so the
-shim's mkdir of the container's cgroup waits for its end too; the child's
-root takes as long, so that wait costs nothing. Making the directories
-before the prime instead (tried) delayed the prime by their 0.75 ms.
+The zygote primes once more right after it forks the shim. The caller's
+prime thread competes for its interpreter's lock with the start itself, while
+the zygote's runs at once in an idle process. A/B runs put the two together
+1-3 ms ahead of the caller's prime alone, on a VM too noisy to say more.
+Making the cgroup's directories before the prime (tried, since the move holds
+the kernel's cgroup_mutex during the grace period and a mkdir waits for it)
+only delayed the prime by their 0.75 ms.
 """
 from __future__ import annotations
 

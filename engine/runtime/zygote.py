@@ -146,6 +146,7 @@ def serve(fd: int) -> None:
         sys.path[:] = setup["path"]
         from . import shim
         from .trace import mark
+        from ..cgroups.prime import prime_attach
         shim.preload()
         from .. import engine, lifecycle, startplan  # noqa: F401 - a --rm shim deletes its record
         gc.freeze()
@@ -164,6 +165,7 @@ def serve(fd: int) -> None:
                     break           # the caller is gone
                 mark("zygote.received")
                 _fork(pickle.loads(msg), fds, [sock.fileno(), wake_r, wake_w])
+                prime_attach()      # again, from this idle process (see prime.py)
     finally:
         os._exit(0)
 
