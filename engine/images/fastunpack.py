@@ -117,10 +117,7 @@ class _TarFeed:
                 self.proc.stdin.close()
             except BrokenPipeError:
                 pass
-        code = self.proc.wait()
-        self.errors.seek(0)
-        message = self.errors.read().decode(errors="replace").strip()
-        self.errors.close()
+        code, message = inflate.exit_message(self.proc, self.errors)
         if code != 0:
             raise LayerError(f"invalid layer tar: {message or f'tar exit status {code}'}")
 

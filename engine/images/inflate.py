@@ -23,6 +23,16 @@ from .layers import LayerError
 _READ = 1 << 20
 
 
+def exit_message(proc: subprocess.Popen, errors) -> tuple[int, str]:
+    """Wait for a helper (zstd, tar) whose stderr went to the temporary file `errors`;
+    return its exit status and what it said. The file is closed."""
+    code = proc.wait()
+    errors.seek(0)
+    message = errors.read().decode(errors="replace").strip()
+    errors.close()
+    return code, message
+
+
 class Plain:
     """No compression: the bytes as they are."""
 
@@ -114,10 +124,7 @@ class Unzstd:
             pass
         rest = b"".join(self._ready(wait=True))
         self.reader.join()
-        code = self.proc.wait()
-        self.errors.seek(0)
-        message = self.errors.read().decode(errors="replace").strip()
-        self.errors.close()
+        code, message = exit_message(self.proc, self.errors)
         if code != 0:
             raise LayerError(f"invalid layer tar: zstd: {message or f'exit status {code}'}")
         return rest

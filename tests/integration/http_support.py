@@ -1,6 +1,7 @@
 """A small HTTP file server on 127.0.0.1 for tests that fetch URLs (ADD <url>)."""
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 
@@ -40,12 +41,18 @@ def server():
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as httpd:
+        files.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        yield files
+
+
+@contextlib.contextmanager
+def serving(httpd: http.server.HTTPServer):
+    """Serve `httpd` from a thread for the block; shut down and closed after it."""
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    files.base = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
-        yield files
+        yield httpd
     finally:
         httpd.shutdown()
         httpd.server_close()

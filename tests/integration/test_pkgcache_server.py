@@ -9,7 +9,6 @@ import functools
 import http.client
 import io
 import tarfile
-import threading
 import urllib.error
 import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from debrepo import make_deb, write_archive
+from http_support import serving
 from dockerlab.engine.errors import NotFound
 from dockerlab.engine.pkgcache import apk
 from dockerlab.engine.pkgcache.config import CacheConfig, configured_mirror
@@ -43,16 +43,10 @@ def mirror(tmp_path):
                             "usr/share/doc/dlab-hello/README": ("docs\n", 0o644)})
     lib = make_deb(debs, "libdlab1", files={"usr/lib/libdlab.txt": ("lib\n", 0o644)})
     write_archive(root / "debian", "bookworm", [hello, lib])
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.upstream = f"http://127.0.0.1:{server.server_address[1]}/debian"
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0),
+                                     functools.partial(Quiet, directory=str(root)))) as server:
+        server.upstream = f"http://127.0.0.1:{server.server_address[1]}/debian"
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def get(url: str) -> tuple[int, bytes, str]:
