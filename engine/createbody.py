@@ -56,7 +56,7 @@ def validate_host_config(hc: dict) -> None:
     if hc.get("AutoRemove") and policy not in ("", "no"):
         raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
     if (hc.get("RestartPolicy") or {}).get("MaximumRetryCount") and policy != "on-failure":
-        raise InvalidArgument(f"invalid restart policy: maximum retry count can only be used with 'on-failure'")
+        raise InvalidArgument("invalid restart policy: maximum retry count can only be used with 'on-failure'")
 
 
 def build_config(body: dict, image_ref: str, image_cfg: dict, cid: str) -> dict:

@@ -284,7 +284,7 @@ def rename(engine, cid: str, new_name: str) -> None:
     record = engine.containers.load(cid)
     old = record["Name"].lstrip("/")
     if new_name.lstrip("/") == old:
-        raise InvalidArgument(f"Renaming a container with the same name as its current name")
+        raise InvalidArgument("Renaming a container with the same name as its current name")
     new = engine.containers.reserve_name(new_name, cid)
     record["Name"] = "/" + new
     engine.containers.save(record)

@@ -5,7 +5,6 @@ import os
 import sys
 
 from dockerlab.engine import containerfs
-from dockerlab.engine.errors import EngineError
 
 from .. import units
 from ..context import CliExit, Context

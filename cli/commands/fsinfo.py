@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 from dockerlab.engine import containerfs, top
-from dockerlab.engine.errors import EngineError
 
 from ..context import CliExit, Context
 from ..tables import TabWriter

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from dockerlab.engine.errors import EngineError
 
 from .. import units
-from ..context import CliExit, Context
+from ..context import Context
 from ..tables import _Row, ellipsis, truncate_id, write_rows
 
 HISTORY_TABLE = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"

@@ -5,7 +5,6 @@ import time
 from typing import Any
 
 from dockerlab.engine import stats as engine_stats
-from dockerlab.engine.errors import EngineError
 
 from .. import tables, units
 from ..context import Context

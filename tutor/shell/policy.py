@@ -1,7 +1,7 @@
 """What a shell session allows and who hears about it (the exam hook)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 NAVIGATION = frozenset({"next", "prev"})

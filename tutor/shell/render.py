@@ -14,7 +14,7 @@ from rich.text import Text
 
 from dockerlab.tutor.checks import CheckResult
 from dockerlab.tutor.i18n import _, localized
-from dockerlab.tutor.labs.schema import Lab, Quiz, Step
+from dockerlab.tutor.labs.schema import Lab, Quiz
 
 from .builtins import HELP
 

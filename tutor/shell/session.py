@@ -7,7 +7,6 @@ rich Console, so it is driven the same way by the prompt_toolkit loop
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
