@@ -141,6 +141,7 @@ def start_cost(runs: int = 20) -> None:
     from dockerlab.cli.context import Context
     from dockerlab.cli.main import docker_main
     from dockerlab.engine.reset import reset
+    from dockerlab.engine.runtime import zygote
     root = Path(tempfile.mkdtemp(prefix="dlabbench-"))
     os.environ["DOCKERLAB_ROOT"] = str(root)
     settings = Settings.load(root)
@@ -159,6 +160,7 @@ def start_cost(runs: int = 20) -> None:
                     times[network].append(((time.perf_counter() - t) * 1000, (cpu.read() - c) / 1e6))
     finally:
         reset(settings)          # first: it stops the package cache, a process in the group
+        zygote.shutdown()        # the zygote too is in the group, until this process exits
         cpu.close()
     med = {k: [statistics.median(col) for col in zip(*v)] for k, v in times.items()}
     for network, goal in (("none", 25), ("bridge", 40)):

@@ -128,6 +128,9 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
     }
     if "entrypoint" in given:
         body["Entrypoint"] = [flags["entrypoint"]] if flags["entrypoint"] else []
+    health = health_config(flags)
+    if health is not None:
+        body["Healthcheck"] = health
     if f("stop-signal"):
         body["StopSignal"] = f("stop-signal")
     if "stop-timeout" in given:
@@ -138,6 +141,32 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
         body["NetworkingConfig"] = {"EndpointsConfig": {network: {
             "Aliases": aliases, "IPAMConfig": {"IPv4Address": ip} if ip else None}}}
     return body, f("name") or None
+
+
+HEALTH_DURATIONS = (("health-interval", "Interval"), ("health-timeout", "Timeout"),
+                    ("health-start-period", "StartPeriod"), ("health-start-interval", "StartInterval"))
+
+
+def health_config(flags: dict) -> dict | None:
+    """--health-* and --no-healthcheck as docker/cli's opts.go turns them into a HealthConfig.
+
+    Raises ValueError with the client's message for a conflict or a negative value.
+    """
+    given = {k: flags.get(k) for k in ("health-cmd", "health-retries", *dict(HEALTH_DURATIONS))}
+    if flags.get("no-healthcheck"):
+        if any(given.values()):
+            raise ValueError("--no-healthcheck conflicts with --health-* options")
+        return {"Test": ["NONE"]}
+    if not any(given.values()):
+        return None
+    for name in ("health-interval", "health-timeout", "health-retries", "health-start-period",
+                 "health-start-interval"):
+        if (given[name] or 0) < 0:
+            raise ValueError(f"--{name} cannot be negative")
+    health: dict = {"Test": ["CMD-SHELL", given["health-cmd"]] if given["health-cmd"] else None}
+    health.update({key: int(given[flag] or 0) for flag, key in HEALTH_DURATIONS})
+    health["Retries"] = int(given["health-retries"] or 0)
+    return health
 
 
 # ---------------------------------------------------------------------------
@@ -176,6 +205,10 @@ def client_checks(flags: dict, args: list[str], verb: str = "run") -> None:
         raise client_error(verb, "invalid restart policy format: maximum retry count must be an integer")
     if flags.get("rm") and name not in ("", "no"):
         raise client_error(verb, "conflicting options: cannot specify both --restart and --rm")
+    try:
+        health_config(flags)
+    except ValueError as e:
+        raise client_error(verb, str(e)) from None
     try:
         reference.parse(args[0])
     except InvalidArgument as e:

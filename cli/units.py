@@ -14,6 +14,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from dockerlab.engine.goduration import format_duration  # noqa: F401 - re-exported
+
 __all__ = [
     "UnitError", "ram_in_bytes", "from_human_size", "human_size", "bytes_size",
     "human_duration", "parse_duration", "format_duration", "parse_nano_cpus",
@@ -309,38 +311,6 @@ def parse_duration(text: str) -> int:
     return total
 
 
-def _fraction_text(value: int, digits: int) -> tuple[str, int]:
-    """Go's fmtFrac: `digits` decimals of value, trailing zeros dropped."""
-    text, printed = "", False
-    for _ in range(digits):
-        digit = value % 10
-        printed = printed or digit != 0
-        if printed:
-            text = str(digit) + text
-        value //= 10
-    return ("." + text if printed else ""), value
-
-
-def format_duration(nanoseconds: int) -> str:
-    """time.Duration.String(): 90s -> "1m30s", 1.5ms -> "1.5ms", 0 -> "0s"."""
-    sign = "-" if nanoseconds < 0 else ""
-    value = abs(nanoseconds)
-    if value < 10**9:
-        if value == 0:
-            return "0s"
-        for unit, digits in (("ns", 0), ("\u00b5s", 3), ("ms", 6)):
-            if value < 10 ** (digits + 3):
-                frac, whole = _fraction_text(value, digits)
-                return f"{sign}{whole}{frac}{unit}"
-    frac, seconds = _fraction_text(value, 9)
-    text = f"{seconds % 60}{frac}s"
-    minutes = seconds // 60
-    if minutes:
-        text = f"{minutes % 60}m" + text
-        hours = minutes // 60
-        if hours:
-            text = f"{hours}h" + text
-    return sign + text
 
 
 # -- CPUs -----------------------------------------------------------------------

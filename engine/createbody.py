@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from . import healthcheck
 from .errors import InvalidArgument
 
 MIN_MEMORY = 6 * 1024 * 1024
@@ -87,6 +88,13 @@ def build_config(body: dict, image_ref: str, image_cfg: dict, cid: str) -> dict:
         config["StopSignal"] = signal
     if body.get("StopTimeout") is not None:
         config["StopTimeout"] = body["StopTimeout"]
+    healthcheck.validate(body.get("Healthcheck"))
+    health = healthcheck.merge(body.get("Healthcheck"), image_cfg.get("Healthcheck"))
+    if health:
+        config["Healthcheck"] = health
+    shell = body.get("Shell") or image_cfg.get("Shell")
+    if shell:
+        config["Shell"] = list(shell)      # a CMD-SHELL health check runs with it
     return config
 
 

@@ -90,7 +90,7 @@ def cleanup_after_dead_shim(engine, cid: str) -> None:
 
 def inspect_view(engine, record: dict, state: dict) -> dict:
     view = dict(record)
-    public = {k: v for k, v in state.items() if k in initial_state() and k not in
+    public = {k: v for k, v in state.items() if (k in initial_state() or k == "Health") and k not in
               ("ShimPid", "ShimStart", "RestartCount", "ManualStop", "NetworkSettings")}
     view["State"] = public
     view["RestartCount"] = state.get("RestartCount", 0)

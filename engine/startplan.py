@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal as signals
 
+from . import healthcheck
 from .errors import Conflict
 from .fsutil import locked
 from .runtime import hostsfile
@@ -117,7 +118,8 @@ def plan_start(engine, record: dict):
                       restart=RestartPolicy(policy.get("Name") or "no", policy.get("MaximumRetryCount") or 0),
                       auto_remove=bool(hc.get("AutoRemove")),
                       stop_signal=parse_signal(record["Config"].get("StopSignal"), signals.SIGTERM),
-                      networks=networks, listeners=listeners, on_removed=on_removed)
+                      networks=networks, listeners=listeners, on_removed=on_removed,
+                      health=healthcheck.plan(record["Config"]))
     return req, listeners
 
 

@@ -14,6 +14,7 @@ from dockerlab.engine.fsutil import tree_size
 from .. import tables, units
 from ..context import Context
 
+HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
 VALID_STATES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 PS_FILTERS = ("id", "name", "label", "exited", "status", "ancestor", "before", "since",
               "volume", "network", "publish", "expose", "health", "isolation", "is-task")
@@ -72,6 +73,8 @@ def check_filters(filters: dict[str, list[str]]) -> None:
                 raise InvalidArgument(f"invalid filter 'status={value}'")
             if key == "exited" and not re.fullmatch(r"-?\d+", value):
                 raise InvalidArgument(f"invalid filter 'exited={value}'")
+            if key == "health" and value not in HEALTH_STATES:
+                raise InvalidArgument(f"Unrecognised filter value for health: {value}")
 
 
 def _label_ok(labels: dict, wanted: str) -> bool:
@@ -99,6 +102,8 @@ def _one(ctx: Context, c: dict, key: str, value: str) -> bool:
         return state["Status"] == value
     if key == "exited":
         return state["Status"] == "exited" and state["ExitCode"] == int(value)
+    if key == "health":
+        return ((state.get("Health") or {}).get("Status") or "none") == value
     if key == "ancestor":
         return _ancestor_ok(ctx, c, value)
     if key == "volume":

@@ -90,7 +90,8 @@ def _label_match(labels: dict, wanted: list[str]) -> bool:
 
 
 def container_matches(c: dict, filters: dict[str, list[str]]) -> bool:
-    """Docker's `ps --filter` keys the course uses: id, name, status, label, ancestor, exited, network."""
+    """Docker's `ps --filter` keys the course uses: id, name, status, label, ancestor, exited,
+    network, volume, health."""
     checks = {
         "id": lambda v: c["Id"].startswith(v),
         "name": lambda v: v.lstrip("/") in c["Name"].lstrip("/"),
@@ -99,6 +100,7 @@ def container_matches(c: dict, filters: dict[str, list[str]]) -> bool:
         "exited": lambda v: c["State"]["Status"] == "exited" and str(c["State"]["ExitCode"]) == v,
         "network": lambda v: v in (c["NetworkSettings"].get("Networks") or {}) or v == c["HostConfig"].get("NetworkMode"),
         "volume": lambda v: any(v in (m.get("Name"), m.get("Destination")) for m in c.get("Mounts") or []),
+        "health": lambda v: ((c["State"].get("Health") or {}).get("Status") or "none") == v,
     }
     for key, values in filters.items():
         if key == "label":

@@ -11,6 +11,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from ..errors import InvalidArgument
+from ..goduration import format_duration
 from .dockerfile import Instruction
 from .shellwords import expand, expand_words, split
 
@@ -187,21 +188,6 @@ def parse_duration_ns(text: str) -> int:
     return total
 
 
-def _go_duration(ns: int) -> str:
-    if ns == 0:
-        return "0s"
-    secs, out = ns / 10**9, ""
-    h, rem = divmod(int(secs), 3600)
-    m, s = divmod(rem, 60)
-    frac = secs - int(secs)
-    if h:
-        out += f"{h}h"
-    if h or m:
-        out += f"{m}m"
-    sec = f"{s + frac:.9f}".rstrip("0").rstrip(".")
-    return out + sec + "s"
-
-
 def do_healthcheck(ins: Instruction, state: StageState) -> str:
     words = ins.value.split(None, 1)
     kind = words[0].upper() if words else ""
@@ -227,7 +213,7 @@ def do_healthcheck(ins: Instruction, state: StageState) -> str:
     if retries:
         hc["Retries"] = retries
     state.config["Healthcheck"] = hc
-    quoted = " ".join(f'"{_go_duration(d)}"' for d in durations)
+    quoted = " ".join(f'"{format_duration(d)}"' for d in durations)
     return f"HEALTHCHECK &{{{go_quote_list(test)} {quoted} '\\x{retries:02x}'}}"
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 from .. import security
 from ..fsutil import read_fd
@@ -24,7 +25,7 @@ def _enter(pid: int) -> None:
 
 def spawn(engine, cid: str, cmd: list[str], *, user: str | None = None, env: list[str] | None = None,
           workdir: str | None = None, tty_slave: str | None = None,
-          stdio: tuple[int, int, int] = (0, 1, 2), keep: set[int] = frozenset()) -> int:
+          stdio: tuple[int, int, int] = (0, 1, 2)) -> int:
     """Fork a process in the container; returns its host pid (a child of the caller).
 
     Errors before execve (user, workdir, not found) raise ExecError with
@@ -32,14 +33,22 @@ def spawn(engine, cid: str, cmd: list[str], *, user: str | None = None, env: lis
     """
     from .. import cgroups
     from ..lifecycle import require_running, spec_of
-    from .child import _security, reset_signals, setup_stdio
     state = require_running(engine, cid)
-    record = engine.containers.load(cid)
-    spec = spec_of(engine, record)
+    spec = spec_of(engine, engine.containers.load(cid))
     from ..security import seccomp_bpf
     seccomp_bpf.cache_dir = engine.settings.root / "cache" / "seccomp"
+    return spawn_in(spec, state["Pid"], cgroups.Cgroup(engine.settings, cid), cmd, user=user, env=env,
+                    workdir=workdir, tty_slave=tty_slave, stdio=stdio)
+
+
+def spawn_in(spec, init_pid: int, cgroup, cmd: list[str], *, user: str | None = None,
+             env: list[str] | None = None, workdir: str | None = None, tty_slave: str | None = None,
+             stdio: tuple[int, int, int] = (0, 1, 2), die_with_parent: bool = False) -> int:
+    """`spawn` for a caller that holds the container's spec, pid 1 and cgroup (the shim's
+    health checks). With `die_with_parent`, killing the returned process kills the
+    program too (it is that process's child, inside the container's pid namespace)."""
+    from .child import _security, reset_signals, setup_stdio
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    cg = cgroups.Cgroup(engine.settings, cid)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - forked
         code, message = 126, "exec failed"
@@ -50,14 +59,16 @@ def spawn(engine, cid: str, cmd: list[str], *, user: str | None = None, env: lis
             os.close(err_r)
             opts = _security(spec)
             security.prepare_seccomp(opts)   # reads the profile: before entering the mount ns
-            cg.add(os.getpid())
-            _enter(state["Pid"])
+            cgroup.add(os.getpid())
+            _enter(init_pid)
             inner = os.fork()   # entering a pid namespace takes effect for children
             if inner:
                 os.close(err_w)   # only the process that execs may hold it, or EOF never comes
                 _, status = os.waitpid(inner, 0)
                 os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status)
                          else 128 + os.WTERMSIG(status))
+            if die_with_parent:
+                libc.prctl(libc.PR_SET_PDEATHSIG, signal.SIGKILL)
             reset_signals()
             setup_stdio(tty_slave, stdio if not tty_slave else None)
             u = resolve_user(user if user is not None else spec.user, spec.group_add)

@@ -47,6 +47,8 @@ def can_slim(shim) -> bool:
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return False      # a port proxy or other thread would die with the exec
+    if shim.health is not None and shim.health.probe is not None:
+        return False      # a probe's process and pipe would not cross the exec
     req = shim.req
     return (not shim.io.clients and not shim.kill_at and not shim.manual_stop
             and not req.listeners and req.lock_fd is None and shim.report_fd is None)
@@ -61,7 +63,8 @@ def slim(shim) -> None:
     try:
         path = [entry for entry in sys.path if entry]   # site-packages: not found without site
         state = {"req": shim.req, "pid": shim.pid, "fds": fds, "partial": io.log.partial,
-                 "restarts": shim.restarts, "backoff": shim.backoff, "oom_before": shim.oom_before}
+                 "restarts": shim.restarts, "backoff": shim.backoff, "oom_before": shim.oom_before,
+                 "health": shim.health}
         blob = pickle.dumps(path) + pickle.dumps(state)
     except (pickle.PicklingError, TypeError, AttributeError) as e:
         print(f"shim: staying as forked, its state does not pickle: {e}")

@@ -50,6 +50,7 @@ class ShimRequest:
     on_removed: object = None             # callable(container_id): deletes the record (--rm)
     devices: tuple = ()                   # cgroup device rules; () = Docker's default list
     lock_fd: int | None = None            # the container's lifecycle lock: closed once started
+    health: object = None                 # healthcheck.HealthPlan: probes the shim runs
 
 
 class LaunchError(Exception):

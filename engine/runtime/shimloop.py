@@ -36,6 +36,10 @@ class Shim:
         self.manual_stop = False
         self.kill_at: float | None = None
         self.waiters: list[Client] = []
+        self.health = None
+        if req.health is not None:
+            from .health import HealthMonitor
+            self.health = HealthMonitor(req.health)
 
     @classmethod
     def resumed(cls, state: dict) -> "Shim":
@@ -43,7 +47,7 @@ class Shim:
         shim = cls(state["req"], report_fd=None, first_client=None)
         shim.io.log.partial = state["partial"]
         shim.pid, shim.restarts, shim.backoff = state["pid"], state["restarts"], state["backoff"]
-        shim.oom_before = state["oom_before"]
+        shim.oom_before, shim.health = state["oom_before"], state["health"]
         fds = state["fds"]
         shim._setup_signals()
         shim.server = socket.socket(fileno=fds["server"])
@@ -109,6 +113,8 @@ class Shim:
             start = True
             code = self.serve()
             mark("shim.exited")
+            if self.health is not None:
+                self.health.container_exited(self)
             oom = self.cgroup.oom_kills() > self.oom_before
             again = self.req.restart.should_restart(code, self.restarts, self.manual_stop)
             if not again:
@@ -177,10 +183,11 @@ class Shim:
             self.io.stdin_fd = fds.stdin
         self.status = None
         self.manual_stop = self.kill_at = None or False
+        health = {"Health": self.health.container_started()} if self.health is not None else {}
         self.state.update(Status="running", Running=True, Restarting=False, Paused=False,
                           Pid=self.pid, ExitCode=0, OOMKilled=False, Error="", StartedAt=now_rfc3339(),
                           FinishedAt="0001-01-01T00:00:00Z", ManualStop=False,
-                          NetworkSettings=fds.network)
+                          NetworkSettings=fds.network, **health)
         if fds.network_ip and self.req.listeners:
             import threading
             from ..network import ports
@@ -194,11 +201,15 @@ class Shim:
             timeout = 0.5
             if self.kill_at:
                 timeout = max(0.0, min(timeout, self.kill_at - time.monotonic()))
+            if self.health is not None and self.status is None:
+                timeout = min(timeout, self.health.seconds_to_next())
             ready = self.io.sel.select(timeout)
             for key, _ in ready:
                 self.dispatch(*key.data)
             if not ready and self.status is None:
-                monitor.idle_tick(self)
+                monitor.idle_tick(self)        # first: a probe about to start would keep it fat
+            if self.health is not None and self.status is None:
+                self.health.tick(self)
             if self.kill_at and time.monotonic() >= self.kill_at:
                 self.kill_at = None
                 self._signal(signal.SIGKILL)
@@ -230,6 +241,8 @@ class Shim:
             self.reap()
         elif kind == "out":
             self.io.pump_output(obj)
+        elif kind == "health":
+            self.health.on_output(self)
         elif kind == "accept":
             self.accept()
         elif kind == "client":
@@ -240,6 +253,8 @@ class Shim:
         for pid, status in ended_children():
             if pid == self.pid:
                 self.status = status
+            elif self.health is not None:
+                self.health.on_exit(self, pid, status)
 
     def accept(self) -> None:
         sock, _ = self.server.accept()

@@ -92,6 +92,15 @@ class Zygote:
             self.proc.wait()
 
 
+def shutdown() -> None:
+    """Stop this process's zygote now (it would go at exit); running shims go on."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.close()
+            _current = None
+
+
 def _zygote() -> Zygote | None:
     """This process's zygote, started on first use; None when off or given up."""
     if not _enabled or os.environ.get("DOCKERLAB_ZYGOTE", "1") == "0":
