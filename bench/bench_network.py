@@ -35,10 +35,11 @@ ROUNDS = 3
 
 def free_subnet() -> str:
     taken = host_networks()
-    while True:
+    for _ in range(1000):
         net = ipaddress.ip_network(f"10.{random.randint(200, 250)}.{random.randint(0, 255)}.0/24")
         if not any(net.overlaps(t) for t in taken):
             return str(net)
+    raise SystemExit("no free /24 in 10.200.0.0-10.250.255.0: the host routes them all")
 
 
 def wait_unshared(pid: int) -> None:

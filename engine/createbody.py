@@ -60,6 +60,48 @@ def validate_host_config(hc: dict) -> None:
         raise InvalidArgument("invalid restart policy: maximum retry count can only be used with 'on-failure'")
 
 
+def default_hostname(body: dict, cid: str) -> str:
+    """The container's short id; the machine's own name with --network host (dockerd's
+    newContainer); `container:` mode takes the other container's at start (startplan.py)."""
+    if ((body.get("HostConfig") or {}).get("NetworkMode") or "") == "host":
+        import socket
+        return socket.gethostname()
+    return cid[:12]
+
+
+HOST_PORTS_DISCARDED = "Published ports are discarded when using host network mode"
+
+
+def validate_network_mode(body: dict, hc: dict) -> list[str]:
+    """dockerd's validateNetContainerMode / validateNetMode, in its order; returns its warnings.
+
+    A container that joins another's network stack (`container:NAME`) takes that
+    container's name, name servers, hosts and ports: setting any of them is refused.
+    """
+    mode = hc.get("NetworkMode") or ""
+    if mode.startswith("container:"):
+        if not mode.split(":", 1)[1]:
+            raise InvalidArgument("Invalid network mode: invalid container format container:<name|id>")
+        refused = [(body.get("Hostname"), "hostname and the network mode"),
+                   (hc.get("Links"), "container type network can't be used with links. "
+                                     "This would result in undefined behavior"),
+                   (hc.get("Dns"), "dns and the network mode"),
+                   (hc.get("ExtraHosts"), "custom host-to-IP mapping and the network mode"),
+                   (hc.get("PortBindings") or hc.get("PublishAllPorts"),
+                    "port publishing and the container type network mode"),
+                   (body.get("ExposedPorts"), "port exposing and the container type network mode")]
+        for value, what in refused:
+            if value:
+                raise InvalidArgument("conflicting options: " + what)
+    if mode == "host":
+        if hc.get("Links"):
+            raise InvalidArgument("conflicting options: host type networking can't be used with links. "
+                                  "This would result in undefined behavior")
+        if hc.get("PortBindings"):
+            return [HOST_PORTS_DISCARDED]
+    return []
+
+
 def build_config(body: dict, image_ref: str, image_cfg: dict, cid: str) -> dict:
     entry, cmd = command_of(body, image_cfg)
     argv = entry + (cmd or [])
@@ -72,7 +114,8 @@ def build_config(body: dict, image_ref: str, image_cfg: dict, cid: str) -> dict:
     volumes = dict(image_cfg.get("Volumes") or {})
     volumes.update(body.get("Volumes") or {})
     config = {
-        "Hostname": body.get("Hostname") or cid[:12], "Domainname": body.get("Domainname", ""),
+        "Hostname": body.get("Hostname") or default_hostname(body, cid),
+        "Domainname": body.get("Domainname", ""),
         "User": body.get("User") or image_cfg.get("User", ""),
         "AttachStdin": bool(body.get("AttachStdin")), "AttachStdout": bool(body.get("AttachStdout", True)),
         "AttachStderr": bool(body.get("AttachStderr", True)),

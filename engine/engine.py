@@ -11,7 +11,7 @@ import os
 
 from . import events, lifecycle
 from .containers import ContainerStore
-from .createbody import build_config, build_host_config, now_iso
+from .createbody import build_config, build_host_config, now_iso, validate_network_mode
 from .errors import NotFound, RootRequired
 from .fsutil import atomic_write_json
 from .api.socketmount import rewrite_docker_sock, show_typed
@@ -58,6 +58,8 @@ class Engine:
         image = self.images.get(body["Image"])
         typed = rewrite_docker_sock(body, self.settings)   # -v /var/run/docker.sock: dockerlab's API socket
         hc = build_host_config(body)
+        warnings = validate_network_mode(body, hc)
+        self._check_endpoints(body)
         cid = self.containers.new_id()
         config = build_config(body, body["Image"], image.config.get("config", {}), cid)
         name = self.containers.reserve_name(name, cid)
@@ -78,7 +80,19 @@ class Engine:
             shutil.rmtree(cdir, ignore_errors=True)
             raise
         events.container(self.settings, cid, "create")
-        return {"Id": cid, "Warnings": []}
+        return {"Id": cid, "Warnings": warnings}
+
+    def _check_endpoints(self, body: dict) -> None:
+        """A static IP or an alias the network cannot take is refused at create, as dockerd's
+        validateEndpointSettings does, not left to fail the start."""
+        for network, ep in ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}).items():
+            ip = ((ep or {}).get("IPAMConfig") or {}).get("IPv4Address")
+            aliases = (ep or {}).get("Aliases")
+            if ip or aliases:
+                from .network.store import PREDEFINED
+                network = "bridge" if network in ("", "default") else network
+                rec = {"Name": network} if network in PREDEFINED else self.networks.store.find(network)
+                self.networks.validate_endpoint(rec, ip, aliases)
 
     def _record(self, cid, name, image, config, hc, shown, body) -> dict:
         argv = (config["Entrypoint"] or []) + (config["Cmd"] or [])

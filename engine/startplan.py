@@ -38,9 +38,10 @@ def network_plan(engine, record: dict, spec) -> list:
             raise Conflict(f"cannot join network of a non running container: {other}")
         spec.join_netns_pid = state["Pid"]
         src = engine.containers.path(other)
-        for name in ("hosts", "resolv.conf"):
+        for name in ("hosts", "resolv.conf", "hostname"):
             if (src / name).exists():
                 (spec.container_dir / name).write_bytes((src / name).read_bytes())
+        _take_hostname(engine, record, spec, engine.containers.load(other)["Config"])
         return []
     from .network.attach import start_plan
     plan, dns_network = start_plan(engine, record)     # every network kept in the record
@@ -49,8 +50,22 @@ def network_plan(engine, record: dict, spec) -> list:
     return plan
 
 
+def _take_hostname(engine, record: dict, spec, joined: dict) -> None:
+    """`container:` mode: the joined container's host and domain names, kept in the
+    record as dockerd's initializeNetworking keeps them."""
+    spec.hostname, spec.domainname = joined.get("Hostname") or "", joined.get("Domainname") or ""
+    if (record["Config"].get("Hostname"), record["Config"].get("Domainname")) != (spec.hostname,
+                                                                                spec.domainname):
+        record["Config"].update(Hostname=spec.hostname, Domainname=spec.domainname)
+        engine.containers.save(record)
+
+
 def port_specs(record: dict) -> list[str]:
+    """The ports to publish: none for --network host (discarded, with dockerd's warning
+    at create) or none (no interface to reach)."""
     hc = record["HostConfig"]
+    if (hc.get("NetworkMode") or "") in ("host", "none"):
+        return []
     specs = []
     for port, binds in (hc.get("PortBindings") or {}).items():
         for b in binds or [{}]:

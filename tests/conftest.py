@@ -6,11 +6,12 @@ cgroups, files), even when the test failed.
 from __future__ import annotations
 
 import os
-import random
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from subnets import free_subnet
 
 
 def pytest_collection_modifyitems(config, items):
@@ -31,7 +32,7 @@ def state_root(monkeypatch):
     tmp = Path(tempfile.mkdtemp(prefix="dlabtest-"))
     monkeypatch.setenv("DOCKERLAB_ROOT", str(tmp))
     settings = Settings.load(tmp)
-    settings.subnet = f"10.{random.randint(200, 250)}.{random.randint(0, 255)}.0/24"
+    settings.subnet = free_subnet()
     settings.save()
     try:
         yield settings

@@ -22,9 +22,11 @@ def create_container(ctx: Context, flags: dict, args: list[str], given: set[str]
     mark("cli.body")
     ensure_image(ctx, body["Image"])
     mark("cli.image")
-    cid = ctx.engine.create(body, name)["Id"]
+    created = ctx.engine.create(body, name)
     mark("cli.created")
-    return cid
+    for warning in created.get("Warnings") or []:
+        ctx.err.write(f"WARNING: {warning}\n")
+    return created["Id"]
 
 
 def cmd_create(ctx: Context, p) -> int:

@@ -142,7 +142,7 @@ def tagged_links(tag: str) -> list[tuple[str, str]]:
 
 
 def plumb(pid: int, *, bridge_index: int, host_name: str, ip: str, prefixlen: int, mac: str,
-          gateway: str | None, tag: str) -> str:
+          gateway: str | None, tag: str, lab_subnets: tuple[str, ...] = ()) -> str:
     """Give process `pid`'s namespace an interface on a bridge; return its name (ethN).
 
     Five netlink round trips, no dump of the host's links: the veth is made
@@ -151,7 +151,8 @@ def plumb(pid: int, *, bridge_index: int, host_name: str, ip: str, prefixlen: in
     there) and MAC, so no name ever collides in the host namespace; then a
     socket opened in the namespace sets the peer up with its address and,
     when given and when the namespace has none yet, a default route via
-    `gateway` (the first network wins, as in Docker).
+    `gateway` (the first network wins, as in Docker), with the rules that
+    keep it to `lab_subnets` (rtnl._lab_only_rules).
     """
     inside = rtnl.open_in(pid)
     try:
@@ -165,7 +166,7 @@ def plumb(pid: int, *, bridge_index: int, host_name: str, ip: str, prefixlen: in
                 peer = inside.link(ifname)
                 if peer is None:
                     raise EngineError(f"the interface {ifname} vanished from the container")
-                inside.configure(peer.index, ip, prefixlen, gateway)
+                inside.configure(peer.index, ip, prefixlen, gateway, lab_subnets)
             except BaseException:
                 _delete(host, host_name, None)       # ours even if the alias was not set yet
                 raise

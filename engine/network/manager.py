@@ -300,11 +300,17 @@ class NetworkManager:
         if errors:
             raise InvalidArgument("invalid endpoint settings:\n" + "\n".join(errors))
 
+    def lab_subnets(self) -> tuple[str, ...]:
+        """The IPv4 subnets of this state root's networks: what a container may route to."""
+        return tuple(c["Subnet"] for rec in self.store.all() for c in (rec.get("IPAM") or {}).get("Config") or []
+                     if c.get("Subnet") and ":" not in c["Subnet"])
+
     def _plumb(self, rec: dict, ep: dict, pid: int, bridge_index: int) -> str:
         try:
             return netlink.plumb(pid, bridge_index=bridge_index, host_name=ep["HostVeth"],
                                ip=ep["IPAddress"], prefixlen=ep["IPPrefixLen"],
-                               mac=ep["MacAddress"], gateway=ep["Gateway"] or None, tag=self.tag)
+                               mac=ep["MacAddress"], gateway=ep["Gateway"] or None, tag=self.tag,
+                               lab_subnets=self.lab_subnets())
         except EngineError:
             raise
         except Exception as err:   # netlink or /proc errors, for people

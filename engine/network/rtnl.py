@@ -31,7 +31,7 @@ NLM_F_DUMP, NLM_F_EXCL, NLM_F_CREATE = 0x300, 0x200, 0x400
 NLM_F_CAPPED, NLM_F_ACK_TLVS = 0x100, 0x200   # in an NLMSG_ERROR: request cut, ack attrs follow
 NLMSGERR_ATTR_MSG = 1
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK = 16, 17, 18, 19
-RTM_NEWADDR, RTM_NEWROUTE, RTM_GETNSID = 20, 24, 90
+RTM_NEWADDR, RTM_NEWROUTE, RTM_NEWRULE, RTM_GETNSID = 20, 24, 32, 90
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 10, 18
 IFLA_IFALIAS, IFLA_NET_NS_FD, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 20, 28, 29, 37
 NETNSA_NSID = 1
@@ -42,11 +42,16 @@ RTA_GATEWAY = 5
 IFF_UP = 0x1
 LOOPBACK_IFINDEX = 1     # `lo` has index 1 in every network namespace
 RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST = 254, 3, 0, 1
+FRA_DST, FRA_PRIORITY, FRA_SUPPRESS_PREFIXLEN, FRA_TABLE = 1, 6, 14, 15
+FR_ACT_TO_TBL, FR_ACT_UNREACHABLE = 1, 7
+# a container's rules, before the kernel's own "lookup main" (32766): see _lab_only_rules
+RULE_LAB_SUBNETS, RULE_OWN_ROUTES, RULE_UNREACHABLE = 32000, 32001, 32002
 
 _NLMSGHDR = struct.Struct("=IHHII")      # len, type, flags, seq, pid
 _IFINFOMSG = struct.Struct("=BxHiII")    # family, type, index, flags, change
 _IFADDRMSG = struct.Struct("=BBBBI")     # family, prefixlen, flags, scope, index
 _RTMSG = struct.Struct("=BBBBBBBBI")     # family, dst_len, src_len, tos, table, proto, scope, type, flags
+_FIBRULEHDR = struct.Struct("=BBBBBBBBI")   # family, dst_len, src_len, tos, table, res1, res2, action, flags
 _RTATTR = struct.Struct("=HH")
 
 
@@ -94,6 +99,32 @@ def _default_route(gateway: str) -> bytes:
     return (_RTMSG.pack(socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT,
                         RT_SCOPE_UNIVERSE, RTN_UNICAST, 0)
             + attr(RTA_GATEWAY, ipaddress.ip_address(gateway).packed))
+
+
+def _lab_only_rules(lab_subnets: tuple[str, ...]) -> list[tuple[int, int, bytes]]:
+    """The rules that keep a container's packets in the lab, and say so at once.
+
+    Packets for the lab's networks look up the main table as usual (through
+    the default route for another network's subnet: the host then drops them,
+    isolation.py, and a ping to it is lost as under Docker). The next rule
+    uses every route of the main table except the default one ("lookup main
+    suppress_prefixlength 0"); the last answers "unreachable" to the rest. A
+    container so keeps its `default via <gateway>` route as in Docker (`ip
+    route` shows it), but a packet for an address outside the lab fails in
+    its own stack, at once, with ENETUNREACH ("Network is unreachable"),
+    where a ping would otherwise wait in silence.
+    """
+    def rule(prio: int, action: int, dst: str | None = None, extra: bytes = b"") -> tuple[int, int, bytes]:
+        net = ipaddress.ip_network(dst) if dst else None
+        table = RT_TABLE_MAIN if action == FR_ACT_TO_TBL else 0
+        body = _FIBRULEHDR.pack(socket.AF_INET, net.prefixlen if net else 0, 0, 0, table, 0, 0, action, 0)
+        body += attr(FRA_PRIORITY, _u32(prio)) + (attr(FRA_DST, net.network_address.packed) if net else b"")
+        if action == FR_ACT_TO_TBL:
+            body += attr(FRA_TABLE, _u32(RT_TABLE_MAIN))
+        return (RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, body + extra)
+    return [*(rule(RULE_LAB_SUBNETS, FR_ACT_TO_TBL, subnet) for subnet in lab_subnets),
+            rule(RULE_OWN_ROUTES, FR_ACT_TO_TBL, extra=attr(FRA_SUPPRESS_PREFIXLEN, _u32(0))),
+            rule(RULE_UNREACHABLE, FR_ACT_UNREACHABLE)]
 
 
 # -- decoding -----------------------------------------------------------------------
@@ -265,7 +296,8 @@ class Rtnl:
         return True
 
     # -- inside a container ----------------------------------------------------------
-    def configure(self, index: int, ip: str, prefixlen: int, gateway: str | None) -> None:
+    def configure(self, index: int, ip: str, prefixlen: int, gateway: str | None,
+                  lab_subnets: tuple[str, ...] = ()) -> None:
         """Link `index` up with its address, loopback up, a default route via `gateway`.
 
         One round trip. NLM_F_EXCL makes an existing default route (an
@@ -282,7 +314,8 @@ class Rtnl:
                 (RTM_SETLINK, 0, ifinfo(LOOPBACK_IFINDEX, IFF_UP, IFF_UP))]
         if gateway:
             msgs.append((RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, _default_route(gateway)))
-        self.batch(msgs, {len(msgs) - 1: {errno.EEXIST}} if gateway else None)
+            msgs += _lab_only_rules(lab_subnets)
+        self.batch(msgs, {i: {errno.EEXIST} for i in range(3, len(msgs))})
 
     def add_default_route(self, gateway: str) -> None:
         """A default route via `gateway` unless the namespace has one (EEXIST ignored)."""

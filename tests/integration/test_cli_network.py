@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import io
 import json
-import random
 import re
 import sys
 
 import pytest
 
 from cli_support import Docker
+from subnets import free_subnet
 
 pytestmark = pytest.mark.root
 
@@ -20,8 +20,7 @@ def docker(state_root):
 
 
 def _subnet(settings) -> str:
-    taken = settings.subnet.split(".")[1]
-    return f"10.{random.choice([n for n in range(200, 251) if str(n) != taken])}.{random.randint(0, 255)}.0/24"
+    return free_subnet(avoid=(settings.subnet,))
 
 
 def test_network_create_ls_inspect_rm(docker, state_root):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import random
 import shutil
 import socket
 import subprocess
@@ -26,24 +25,15 @@ import pytest
 from pyroute2 import IPRoute
 
 from dockerlab.engine.errors import Conflict, EngineError, InvalidArgument, NotFound
-from dockerlab.engine.network import NetworkManager, dnsserver, firewall, isolation, links, ports, teardown
+from dockerlab.engine.network import NetworkManager, dnsserver, firewall, isolation, links, ports, rtnl, teardown
 from dockerlab.engine.network.ipam import host_networks
 from dockerlab.engine.network.netns import run_in_netns
 from dockerlab.engine.runtime import libc
 from dockerlab.engine.settings import Settings
 
+from subnets import free_subnet
+
 pytestmark = pytest.mark.root
-_picked: set[str] = set()
-
-
-def free_subnet() -> str:
-    """A /24 in 10.200-250.x.0 that nothing on the host routes (nor an earlier pick)."""
-    taken = host_networks()
-    while True:
-        net = ipaddress.ip_network(f"10.{random.randint(200, 250)}.{random.randint(0, 255)}.0/24")
-        if str(net) not in _picked and not any(net.overlaps(t) for t in taken):
-            _picked.add(str(net))
-            return str(net)
 
 
 class Lab:
@@ -228,6 +218,11 @@ def test_isolation_holds_when_ip_forwarding_is_switched_on(lab):
             ea = nm.connect("a" * 64, "red", "dltred", kids[0].pid)
             eb = nm.connect("b" * 64, "blue", "dltblue", kids[1].pid)
             Path("/proc/sys/net/ipv4/ip_forward").write_text("1")
+            # The containers' own "unreachable" rule (rtnl._lab_only_rules) would stop the
+            # packets before the host sees them: removed, so that the host's rule is tested.
+            for kid in kids:
+                subprocess.run(["nsenter", "-t", str(kid.pid), "-n", "ip", "rule", "del", "priority",
+                                str(rtnl.RULE_UNREACHABLE)], check=True)
             ping = ["nsenter", "-t", str(kids[0].pid), "-n", "busybox", "ping", "-c1", "-W1"]
             blocked = subprocess.run([*ping, eb["IPAddress"]], capture_output=True).returncode != 0
             with IPRoute() as ipr:                      # the proof: without our rules...
