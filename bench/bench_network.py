@@ -1,7 +1,9 @@
 """Requests/second and MB/s through the userland proxy, against a direct connection;
 or, with `start`, what plugging a container into the default bridge adds to a start.
 
-Run as root: `python bench/bench_network.py [requests] [megabytes]`
+Run as root: `python bench/bench_network.py [requests] [megabytes]`,
+`python bench/bench_network.py engine [seconds]` (the same comparison through a
+real container and its shim's proxy, with concurrent clients)
 or `python bench/bench_network.py start [runs]`.
 Builds a throw-away state root, one "container" (busybox httpd in a new
 network namespace) on the default bridge, publishes its port 80 on
@@ -19,6 +21,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -130,6 +133,85 @@ def main(count: int = 300, megabytes: int = 200) -> None:
         shutil.rmtree(www, ignore_errors=True)
 
 
+def _raw_get_loop(host: str, port: int, seconds: float, out_w: int) -> None:
+    """A client process: HTTP/1.0 GETs on fresh connections, as fast as it can; writes its count."""
+    request, count = b"GET /index.html HTTP/1.0\r\n\r\n", 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        with socket.create_connection((host, port), timeout=10) as conn:
+            conn.sendall(request)
+            reply = b""
+            while chunk := conn.recv(65536):
+                reply += chunk
+        if b"hello" not in reply:
+            raise SystemExit(f"bad reply: {reply[:80]!r}")
+        count += 1
+    os.write(out_w, str(count).encode())
+
+
+def concurrent_rps(host: str, port: int, clients: int, seconds: float) -> float:
+    """Requests/s of `clients` client processes together (no GIL shared with the proxy)."""
+    pipes, pids = [], []
+    for _ in range(clients):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                _raw_get_loop(host, port, seconds, w)
+            finally:
+                os._exit(0)
+        os.close(w)
+        pipes.append(r)
+        pids.append(pid)
+    total = 0
+    for r, pid in zip(pipes, pids):
+        total += int(os.read(r, 64) or b"0")
+        os.close(r)
+        os.waitpid(pid, 0)
+    return total / seconds
+
+
+def engine_proxy(seconds: float = 3.0) -> None:
+    """Through the engine as a student runs it: `docker run -d -p 127.0.0.1::80 busybox httpd`,
+    whose proxy is a thread of the container's shim (sharing its GIL with the log pump), with
+    1 and 4 concurrent raw-socket clients; direct = the container's own address."""
+    import io
+    from dockerlab.cli.context import Context
+    from dockerlab.cli.main import docker_main
+    from dockerlab.engine.reset import reset
+    if os.geteuid() != 0:
+        sys.exit("run as root: the bench starts a container")
+    root, www = Path(tempfile.mkdtemp(prefix="dlabbench-")), Path(tempfile.mkdtemp(prefix="dlabbench-www-"))
+    (www / "index.html").write_text("hello from the lab\n")
+    os.environ["DOCKERLAB_ROOT"] = str(root)
+    settings = Settings.load(root)
+    settings.subnet = free_subnet()
+    settings.save()
+
+    def docker(*argv: str) -> str:
+        ctx = Context(out=io.StringIO(), err=io.StringIO())
+        if docker_main(list(argv), ctx):
+            raise SystemExit(f"docker {' '.join(argv)}: {ctx.err.getvalue()}")
+        return ctx.out.getvalue().strip()
+    try:
+        docker("run", "-d", "--name", "web", "-p", "127.0.0.1::80", "-v", f"{www}:/www:ro",
+               "busybox", "httpd", "-f", "-p", "80", "-h", "/www")
+        ip = docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "web")
+        port = int(docker("port", "web", "80/tcp").rsplit(":", 1)[1])
+        concurrent_rps(ip, 80, 1, 0.3)                  # warm up
+        for clients in (1, 4):
+            runs = [(concurrent_rps(ip, 80, clients, seconds),
+                     concurrent_rps("127.0.0.1", port, clients, seconds)) for _ in range(ROUNDS)]
+            direct, proxied = (statistics.median(col) for col in zip(*runs))
+            print(f"engine, {clients} client(s), {ROUNDS} x {seconds:.0f} s: requests/s direct {direct:7.0f}"
+                  f"   proxy {proxied:7.0f}   ratio {proxied / direct:5.0%}  (goal >= 50%)")
+    finally:
+        reset(settings)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(www, ignore_errors=True)
+
+
 def start_cost(runs: int = 20) -> None:
     """Median `run --rm busybox true` in process: --network none, then the default bridge.
 
@@ -201,5 +283,7 @@ class _CpuMeter:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["start"]:
         start_cost(*(int(a) for a in sys.argv[2:3]))
+    elif sys.argv[1:2] == ["engine"]:
+        engine_proxy(*(float(a) for a in sys.argv[2:3]))
     else:
         main(*(int(a) for a in sys.argv[1:3]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,24 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "root" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_behind():
+    """After the whole run: no link, rule, mount, cgroup, shim or state root of ours that
+    was not there before it. A failure here is reported as an error of the last test."""
+    if os.geteuid() != 0:
+        yield
+        return
+    from leftovers import leftovers
+    before = leftovers()
+    yield
+    from dockerlab.engine.runtime import zygote
+    zygote.shutdown()                 # this process's own zygote ends with the run
+    deadline = time.monotonic() + 10  # a dying netns takes its veths with it a moment later
+    while (new := leftovers() - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not new, "left behind by the test run:\n" + "\n".join(sorted(new))
 
 
 @pytest.fixture

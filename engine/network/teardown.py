@@ -25,7 +25,8 @@ def _our_bridges(settings: Settings, tag: str) -> set[str]:
 
 
 def _orphan_rule_bridges(ipr: IPRoute) -> set[str]:
-    """Our-style rules left for bridges that no longer exist (a crashed teardown)."""
+    """Our-style routing rules left for bridges that no longer exist (a crashed teardown);
+    `teardown` does the same for the firewall's accept rules."""
     return {b for b in isolation.rule_bridges(ipr)
             if b.startswith("dlb-") and links.index_of(ipr, b) is None}
 
@@ -43,7 +44,10 @@ def teardown(settings: Settings) -> None:
             links.delete_link(ipr, name, tag)
         for name in bridges | _orphan_rule_bridges(ipr):
             isolation.unseal(ipr, name)
-    for name in bridges:
+    with IPRoute() as ipr:
+        orphans = {b for b in firewall.chain_bridges()
+                   if b.startswith("dlb-") and links.index_of(ipr, b) is None}
+    for name in bridges | orphans:
         firewall.forget_bridge(name)
     shutil.rmtree(settings.networks_dir, ignore_errors=True)
     for leftover in ("ports.json", ".ports.lock"):

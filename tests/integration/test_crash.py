@@ -25,6 +25,8 @@ from dockerlab.engine.engine import Engine
 from dockerlab.engine.images import catalog
 from dockerlab.engine.reset import mounts_under
 
+from subnets import free_subnet
+
 pytestmark = pytest.mark.root
 
 
@@ -63,17 +65,21 @@ def cgroup_dirs(settings, cid: str) -> list[Path]:
 
 
 def bridge_ports(settings, expected: int = 0, patience: float = 5.0) -> list[str]:
-    """The links on the root's bridge, once there are `expected` or `patience` s passed.
+    """The links on the root's bridges, once there are `expected` or `patience` s passed.
 
     The veth of a container whose namespace died goes with the namespace, in
     the kernel's own cleanup work, a little after the engine returned (the
     engine does not wait for it: links.unplumb); so a count is waited for.
     """
+    from dockerlab.engine.network.store import NetworkStore
     deadline = time.monotonic() + patience
     while True:
-        res = subprocess.run(["ip", "-o", "link", "show", "master", settings.bridge],
-                             capture_output=True, text=True)
-        ports = [line.split(":")[1].strip().split("@")[0] for line in res.stdout.splitlines()]
+        bridges = {settings.bridge} | {r["_lab"]["bridge"] for r in NetworkStore(settings).all()
+                                       if (r.get("_lab") or {}).get("bridge")}   # user networks too
+        ports = []
+        for bridge in sorted(bridges):
+            res = subprocess.run(["ip", "-o", "link", "show", "master", bridge], capture_output=True, text=True)
+            ports += [line.split(":")[1].strip().split("@")[0] for line in res.stdout.splitlines()]
         if len(ports) == expected or time.monotonic() > deadline:
             return ports
         time.sleep(0.02)
@@ -240,11 +246,15 @@ def test_cli_killed_at_random_moments(engine):
 # --- reboot --------------------------------------------------------------------------------
 
 def simulate_reboot(engine) -> None:
-    """Lose every process, mount, cgroup and link, and run/ (a tmpfs): keep only the files."""
+    """Lose every process, mount, cgroup and link, and run/ (a tmpfs): keep only the files,
+    the network records among them (the reset's teardown deletes those: put back)."""
     import shutil
     from dockerlab.engine.reset import reset
+    kept = engine.settings.root / "networks.kept"
+    shutil.copytree(engine.settings.networks_dir, kept)
     reset(engine.settings, remove_files=False)
     shutil.rmtree(engine.settings.run_dir, ignore_errors=True)
+    kept.rename(engine.settings.networks_dir)
 
 
 def test_after_a_reboot_containers_start_again(engine):
@@ -255,6 +265,10 @@ def test_after_a_reboot_containers_start_again(engine):
                "busybox", "sleep", "60")[0] == 0
     assert cli(engine.settings, "create", "--name", "never", "busybox", "true")[0] == 0
     assert cli(engine.settings, "run", "--name", "done", "busybox", "true")[0] == 0
+    assert cli(engine.settings, "network", "create", "--subnet", free_subnet(avoid=(engine.settings.subnet,)),
+               "mine")[0] == 0
+    assert cli(engine.settings, "run", "-d", "--name", "member", "--network", "mine", "--network-alias",
+               "m", "busybox", "sleep", "60")[0] == 0
     simulate_reboot(engine)
     after = Engine(engine.settings)
     code, out, err = cli(after.settings, "ps", "-a", "--format", "{{.Names}} {{.Status}}")
@@ -262,12 +276,14 @@ def test_after_a_reboot_containers_start_again(engine):
     assert status["up"].startswith("Exited (137)") and status["always"].startswith("Exited (137)")
     assert status["never"] == "Created" and status["done"].startswith("Exited (0)")
     assert_consistent(after)
-    for name in ("up", "always", "never", "done"):
+    for name in ("up", "always", "never", "done", "member"):
         code, out, err = cli(after.settings, "start", name)
         assert code == 0, err
     for name in ("never", "done"):
         after.wait(name)
     assert after.state("up")["Running"] and serves(port)
+    code, out = after.exec_run("member", ["ping", "-c", "1", "-W", "5", "m"])   # its network's DNS
+    assert code == 0, out
     assert_consistent(after)
     assert_all_removable(after)
 
