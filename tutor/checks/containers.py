@@ -164,6 +164,7 @@ class ContainerMatcher:
             "cpus": _cpus,
             "oom_killed": _plain("oom_killed", "State", "OOMKilled", default=False),
             "auto_remove": _plain("auto_remove", "HostConfig", "AutoRemove", default=False),
+            "health": _plain("health", "State", "Health", "Status", default="none"),
             "labels": lambda want, c: env_reason(
                 "labels", want, [f"{k}={v}" for k, v in ((c.get("Config") or {}).get("Labels") or {}).items()]),
             "extra_hosts": lambda want, c: subset_reason(

@@ -24,6 +24,7 @@ from dockerlab.tutor.i18n import Localized
 
 ContainerState = Literal["created", "running", "paused", "restarting", "removing",
                          "exited", "dead"]
+HealthStatus = Literal["starting", "healthy", "unhealthy", "none"]
 RestartPolicy = Annotated[str, AfterValidator(lambda v: _check_restart(v))]
 
 
@@ -70,6 +71,7 @@ class ContainerCheck(Strict):
     cpus: float | None = Field(None, gt=0)
     oom_killed: bool | None = None
     auto_remove: bool | None = None
+    health: HealthStatus | None = None        # State.Health.Status; "none" without a check
     labels: Labels | None = None
     extra_hosts: StrList | None = None
     dns: StrList | None = None
