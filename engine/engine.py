@@ -172,6 +172,17 @@ class Engine:
     def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
         lifecycle.remove(self, self.resolve(ref), force, volumes)
 
+    def pause(self, ref: str) -> None:
+        lifecycle.set_paused(self, self.resolve(ref), True)
+
+    def unpause(self, ref: str) -> None:
+        lifecycle.set_paused(self, self.resolve(ref), False)
+
+    def update(self, ref: str, changes: dict) -> list[str]:
+        """`docker update`: HostConfig limits and restart policy; returns dockerd's warnings."""
+        from .containerupdate import update
+        return update(self, self.resolve(ref), changes)
+
     def rename(self, ref: str, new_name: str) -> None:
         lifecycle.rename(self, self.resolve(ref), new_name)
 

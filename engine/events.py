@@ -75,6 +75,30 @@ def container(settings, cid: str, action: str, **extra) -> None:
     emit(settings, "container", action, cid, attrs)
 
 
+def matches(ev: dict, filters: dict[str, list[str]]) -> bool:
+    """Docker's event filters: type, event, container, network, volume, image, label."""
+    actor = ev["Actor"]
+    attrs = actor.get("Attributes") or {}
+    for key, values in filters.items():
+        if not values:
+            continue
+        if key == "type" and ev["Type"] not in values:
+            return False
+        if key == "event" and ev["Action"].split(":")[0] not in values and ev["Action"] not in values:
+            return False
+        if key in ("container", "network", "volume") and (ev["Type"] != key or not any(
+                actor["ID"].startswith(v) or attrs.get("name") == v for v in values)):
+            return False
+        if key == "image" and not any(attrs.get("image") == v or actor["ID"].startswith(v)
+                                      or attrs.get("name") == v for v in values):
+            return False
+        if key == "label" and not all(
+                attrs.get(v.partition("=")[0]) == v.partition("=")[2] if "=" in v else v in attrs
+                for v in values):
+            return False
+    return True
+
+
 def read(settings, since_ns: int | None = None, until_ns: int | None = None,
          follow: bool = False, stopped=lambda: False, poll: float = 0.1) -> Iterator[dict]:
     """Events from the journal: the past ones from `since_ns`, then new ones while `follow`.

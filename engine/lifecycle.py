@@ -212,6 +212,7 @@ def _stop(engine, cid: str, timeout: int | None, signal: str | None) -> None:
     state = current_state(engine, cid)
     if not state["Running"] and not state["Restarting"]:
         return
+    _thaw_for_signal(engine, cid, state)
     record = engine.containers.load(cid)
     if timeout is None:
         timeout = record["Config"].get("StopTimeout", 10)
@@ -228,7 +229,34 @@ def kill(engine, cid: str, signal: str | int) -> None:
         raise Conflict(f"Cannot kill container: {record['Name'].lstrip('/')}: Container {cid} is not running")
     sig = parse_signal(signal, signals.SIGKILL)
     events.container(engine.settings, cid, "kill", signal=sig)
+    if sig in (signals.SIGKILL, signals.SIGTERM, signals.SIGINT):
+        _thaw_for_signal(engine, cid, state)
     _control(engine, cid, {"op": "kill", "signal": sig})
+
+
+def set_paused(engine, cid: str, paused: bool) -> None:
+    """`docker pause` / `unpause`: freeze or thaw every process of the container (its cgroup)."""
+    from . import cgroups
+    with locked(_lock_path(engine, cid)):
+        state = current_state(engine, cid)
+        if not state["Running"]:
+            raise Conflict(f"Container {cid} is not running")
+        if state["Paused"] == paused:
+            raise Conflict(f"Container {cid} is {'already paused' if paused else 'not paused'}")
+        cg = cgroups.Cgroup(engine.settings, cid)
+        cg.freeze() if paused else cg.thaw()
+        engine.containers.state(cid).update(Paused=paused, Status="paused" if paused else "running")
+    events.container(engine.settings, cid, "pause" if paused else "unpause")
+
+
+def _thaw_for_signal(engine, cid: str, state: dict) -> None:
+    """A frozen process cannot act on a signal (cgroup v1 holds even SIGKILL): as dockerd
+    does for stop and kill, a paused container is resumed so that the signal lands."""
+    if state.get("Paused"):
+        from . import cgroups
+        cgroups.Cgroup(engine.settings, cid).thaw()
+        engine.containers.state(cid).update(Paused=False, Status="running")
+        events.container(engine.settings, cid, "unpause")
 
 
 def wait(engine, cid: str) -> dict:

@@ -1,4 +1,5 @@
-"""docker stop / kill / restart / rm / wait / rename: several containers, errors per name."""
+"""docker stop / kill / restart / rm / wait / rename / pause / unpause / update: several
+containers, errors per name."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +73,43 @@ def cmd_rename(ctx: Context, p) -> int:
     return 0
 
 
+def cmd_pause(ctx: Context, p) -> int:
+    return _each(ctx, p.args, ctx.engine.pause)
+
+
+def cmd_unpause(ctx: Context, p) -> int:
+    return _each(ctx, p.args, ctx.engine.unpause)
+
+
+UPDATE_FLAGS = {"blkio-weight": "BlkioWeight", "cpu-period": "CpuPeriod", "cpu-quota": "CpuQuota",
+                "cpu-shares": "CpuShares", "cpuset-cpus": "CpusetCpus", "cpuset-mems": "CpusetMems",
+                "memory": "Memory", "memory-reservation": "MemoryReservation",
+                "memory-swap": "MemorySwap", "pids-limit": "PidsLimit"}
+
+
+def cmd_update(ctx: Context, p) -> int:
+    """docker/cli's update: the typed flags only; names echoed, warnings after them."""
+    from .. import units
+    from ..runopts import restart_policy
+    typed = [flag for flag in p.given if flag in (*UPDATE_FLAGS, "cpus", "restart")]
+    if not typed:
+        ctx.warn("you must provide one or more flags when using this command")
+        return 1
+    body = {UPDATE_FLAGS[flag]: p.flags[flag] for flag in typed if flag in UPDATE_FLAGS}
+    if "cpus" in typed:
+        cpus = p.flags["cpus"]
+        body["NanoCpus"] = cpus if isinstance(cpus, int) else units.parse_nano_cpus(str(cpus))
+    if "restart" in typed:
+        body["RestartPolicy"] = restart_policy(p.flags["restart"])
+    warnings: list[str] = []
+    code = _each(ctx, p.args, lambda ref: warnings.extend(ctx.engine.update(ref, body)))
+    if warnings:
+        ctx.print("\n".join(warnings))
+    return code
+
+
 COMMANDS = {("container", "stop"): cmd_stop, ("container", "kill"): cmd_kill,
             ("container", "restart"): cmd_restart, ("container", "rm"): cmd_rm,
-            ("container", "wait"): cmd_wait, ("container", "rename"): cmd_rename}
+            ("container", "wait"): cmd_wait, ("container", "rename"): cmd_rename,
+            ("container", "pause"): cmd_pause, ("container", "unpause"): cmd_unpause,
+            ("container", "update"): cmd_update}

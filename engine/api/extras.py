@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from .. import events
-from ..errors import Conflict, EngineError, InvalidArgument
+from ..errors import EngineError, InvalidArgument
 
 
 class NotInSwarm(EngineError):
@@ -48,28 +48,14 @@ def import_image(req, repo: str, tag: str) -> None:
     run_streamed(req, work)
 
 
-def _freeze(req, paused: bool) -> None:
-    from .. import cgroups
-    eng = req.engine
-    cid = eng.resolve(req.params["id"])
-    state = eng.state(cid)
-    if not state["Running"]:
-        raise Conflict(f"Container {cid} is not running")
-    if state["Paused"] == paused:
-        raise Conflict(f"Container {cid} is {'already paused' if paused else 'not paused'}")
-    cg = cgroups.Cgroup(eng.settings, cid)
-    cg.freeze() if paused else cg.thaw()
-    eng.containers.state(cid).update(Paused=paused, Status="paused" if paused else "running")
-    events.container(eng.settings, cid, "pause" if paused else "unpause")
+def pause(req) -> None:
+    req.engine.pause(req.params["id"])
     req.send(204)
 
 
-def pause(req) -> None:
-    _freeze(req, True)
-
-
 def unpause(req) -> None:
-    _freeze(req, False)
+    req.engine.unpause(req.params["id"])
+    req.send(204)
 
 
 def changes(req) -> None:
@@ -169,37 +155,9 @@ def stats(req) -> None:
     w.close()
 
 
-UPDATABLE = ("Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares", "CpuPeriod",
-             "CpuQuota", "CpusetCpus", "CpusetMems", "PidsLimit", "BlkioWeight", "RestartPolicy")
-
-
 def update(req) -> None:
     """POST /containers/{id}/update: new limits now (cgroup) and in the record (next starts)."""
-    from .. import cgroups
-    from ..createbody import validate_host_config
-    eng = req.engine
-    body = req.json()
-    record = eng.record(req.params["id"])
-    cid = record["Id"]
-    hc = dict(record["HostConfig"])
-    changed = {k: v for k, v in body.items() if k in UPDATABLE and v not in (None, "")}
-    if "RestartPolicy" in changed:
-        if hc.get("AutoRemove") and changed["RestartPolicy"].get("Name") not in ("", "no"):
-            raise InvalidArgument("Restart policy cannot be updated because AutoRemove is enabled "
-                                  "for the container")
-        changed["RestartPolicy"] = {"Name": changed["RestartPolicy"].get("Name") or "no",
-                                    "MaximumRetryCount": changed["RestartPolicy"].get("MaximumRetryCount") or 0}
-    hc.update(changed)
-    validate_host_config(hc)
-    warnings = []
-    if eng.state(cid)["Running"] and set(changed) - {"RestartPolicy"}:
-        from ..startplan import limits_of
-        cg = cgroups.Cgroup(eng.settings, cid)
-        cg.update(limits_of(hc))
-        warnings = list(getattr(cg, "warnings", []) or [])
-    record["HostConfig"] = hc
-    eng.containers.save(record)
-    events.container(eng.settings, cid, "update")
+    warnings = req.engine.update(req.params["id"], req.json())
     req.send_json(200, {"Warnings": warnings})
 
 

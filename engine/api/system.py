@@ -84,29 +84,6 @@ def _since(text: str | None) -> int | None:
         return shapes.unix_time(text) * 1_000_000_000
 
 
-def _matches(ev: dict, filters: dict[str, list[str]]) -> bool:
-    actor = ev["Actor"]
-    attrs = actor.get("Attributes") or {}
-    for key, values in filters.items():
-        if not values:
-            continue
-        if key == "type" and ev["Type"] not in values:
-            return False
-        if key == "event" and ev["Action"].split(":")[0] not in values and ev["Action"] not in values:
-            return False
-        if key in ("container", "network", "volume") and (ev["Type"] != key or not any(
-                actor["ID"].startswith(v) or attrs.get("name") == v for v in values)):
-            return False
-        if key == "image" and not any(attrs.get("image") == v or actor["ID"].startswith(v)
-                                      or attrs.get("name") == v for v in values):
-            return False
-        if key == "label" and not all(
-                attrs.get(v.partition("=")[0]) == v.partition("=")[2] if "=" in v else v in attrs
-                for v in values):
-            return False
-    return True
-
-
 def events_(req) -> None:
     since, until = _since(req.q("since")), _since(req.q("until"))
     filters = req.filters()
@@ -114,7 +91,7 @@ def events_(req) -> None:
     conn = req.handler.connection
     for ev in events.read(req.engine.settings, since_ns=since, until_ns=until,
                           follow=True, stopped=lambda: client_gone(conn)):
-        if _matches(ev, filters):
+        if events.matches(ev, filters):
             try:
                 w.json(ev)
             except OSError:
