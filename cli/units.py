@@ -21,7 +21,7 @@ __all__ = [
     "human_duration", "parse_duration", "format_duration", "parse_nano_cpus",
     "format_nano_cpus", "parse_go_float", "parse_go_int", "parse_go_uint",
     "parse_go_bool", "container_status", "created_ago", "go_time_string",
-    "parse_timestamp",
+    "parse_timestamp", "timestamp_ns",
 ]
 
 
@@ -436,3 +436,23 @@ def go_time_string(stamp: datetime | str | float | int) -> str:
     if local.microsecond:
         text += ("." + f"{local.microsecond:06d}").rstrip("0")
     return f"{text} {local.strftime('%z')} {local.tzname()}"
+
+
+def timestamp_ns(text: str | None, now: float) -> int | None:
+    """docker/cli's timetypes.GetTimestamp: `10m` (ago), epoch seconds, or an RFC 3339 date."""
+    if not text:
+        return None
+    try:
+        if text != "0":
+            return int((now - parse_duration(text) / 1e9) * 1e9)
+    except UnitError:
+        pass
+    try:
+        return int(float(text) * 1e9)
+    except ValueError:
+        pass
+    try:
+        stamp = parse_timestamp(text)
+    except ValueError:
+        raise UnitError(f'failed to parse value as time or duration: "{text}"') from None
+    return int(stamp.timestamp() * 1e9) if stamp else 0

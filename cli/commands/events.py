@@ -7,30 +7,9 @@ import time
 from datetime import datetime, timezone
 
 from dockerlab.engine import events
-from dockerlab.engine.errors import InvalidArgument
 
 from .. import units
 from ..context import Context
-
-
-def moment_ns(text: str | None, now: float) -> int | None:
-    """docker/cli's timetypes.GetTimestamp: `10m` (ago), epoch seconds, or an RFC 3339 date."""
-    if not text:
-        return None
-    try:
-        if text != "0":
-            return int((now - units.parse_duration(text) / 1e9) * 1e9)
-    except units.UnitError:
-        pass
-    try:
-        return int(float(text) * 1e9)
-    except ValueError:
-        pass
-    try:
-        stamp = units.parse_timestamp(text)
-    except ValueError:
-        raise InvalidArgument(f'failed to parse value as time or duration: "{text}"') from None
-    return int(stamp.timestamp() * 1e9) if stamp else 0
 
 
 def fixed_nano(ns: int) -> str:
@@ -59,7 +38,11 @@ def _message(ev: dict) -> dict:
 
 def cmd_events(ctx: Context, p) -> int:
     now = time.time()
-    since, until = moment_ns(p.flags.get("since"), now), moment_ns(p.flags.get("until"), now)
+    try:
+        since, until = units.timestamp_ns(p.flags.get("since"), now), units.timestamp_ns(p.flags.get("until"), now)
+    except units.UnitError as e:
+        ctx.warn(str(e))
+        return 1
     filters = dict(p.flags.get("filter") or {})
     fmt = p.flags.get("format") or ""
     template = None
