@@ -7,8 +7,6 @@ the plan the shim receives, with Docker's defaults filled in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .errors import InvalidArgument
 
 DURATIONS = ("Interval", "Timeout", "StartPeriod", "StartInterval")
@@ -42,18 +40,25 @@ def validate(hc: dict | None) -> None:
             raise InvalidArgument(f"{key} in Healthcheck cannot be less than 1ms")
 
 
-@dataclass
 class HealthPlan:
-    """What the shim needs to run the probes; times in seconds."""
+    """What the shim needs to run the probes; times in seconds. (A plain class: a dataclass
+    costs 0.6 ms to define, on the path of every `docker run`.)"""
 
-    argv: list[str]
-    interval: float
-    timeout: float
-    start_period: float
-    start_interval: float
-    retries: int
-    user: str = ""
-    workdir: str = ""
+    __slots__ = ("argv", "interval", "timeout", "start_period", "start_interval", "retries",
+                 "user", "workdir")
+
+    def __init__(self, argv: list[str], interval: float, timeout: float, start_period: float,
+                 start_interval: float, retries: int, user: str = "", workdir: str = ""):
+        self.argv, self.interval, self.timeout = argv, interval, timeout
+        self.start_period, self.start_interval, self.retries = start_period, start_interval, retries
+        self.user, self.workdir = user, workdir
+
+    def __getstate__(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
 
 
 def plan(config: dict) -> HealthPlan | None:
