@@ -54,6 +54,9 @@ class _NeverRaised(Exception):
 def _run(ctx: Context, p, handler) -> int:
     run_like = tuple(p.path) in RUN_LIKE
     try:
+        if p.given:
+            from .flagsupport import check
+            check(ctx, tuple(p.path), p.given)
         return handler(ctx, p) or 0
     except CliExit as e:
         ctx.warn(e.message)

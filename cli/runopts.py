@@ -115,15 +115,18 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
         "ExtraHosts": list(f("add-host", [])) or None, "Links": list(f("link", [])) or None,
         "Tmpfs": {t.split(":", 1)[0]: (t.split(":", 1)[1] if ":" in t else "") for t in f("tmpfs", [])} or None,
         "GroupAdd": list(f("group-add", [])) or None,
+        "CpusetCpus": f("cpuset-cpus", ""), "DeviceCgroupRules": list(f("device-cgroup-rule", [])) or None,
     }
     hc.update(_security_fields(list(f("security-opt", []))))
     hc["Devices"] = [parse_device(d) for d in f("device", [])] or None
-    labels = dict(item.split("=", 1) if "=" in item else (item, "") for item in f("label", []))
+    label_items = [item for path in f("label-file", []) for item in read_env_file(path)] + list(f("label", []))
+    labels = dict(item.split("=", 1) if "=" in item else (item, "") for item in label_items)
     body = {
         "Image": args[0], "Cmd": args[1:] or None, "Env": env, "Tty": bool(f("tty")),
         "OpenStdin": bool(f("interactive")), "AttachStdin": bool(f("interactive")),
         "StdinOnce": bool(f("interactive")), "WorkingDir": f("workdir", ""), "User": f("user", ""),
-        "Hostname": f("hostname", ""), "Labels": labels, "ExposedPorts": exposed or None,
+        "Hostname": f("hostname", ""), "Domainname": f("domainname", ""),
+        "Labels": labels, "ExposedPorts": exposed or None,
         "HostConfig": hc,
     }
     if "entrypoint" in given:

@@ -160,9 +160,9 @@ class Engine:
     def kill(self, ref: str, signal: str | int = "KILL") -> None:
         lifecycle.kill(self, self.resolve(ref), signal)
 
-    def restart(self, ref: str, timeout: int | None = None) -> None:
+    def restart(self, ref: str, timeout: int | None = None, signal: str | None = None) -> None:
         cid = self.resolve(ref)
-        lifecycle.stop(self, cid, timeout, None)
+        lifecycle.stop(self, cid, timeout, signal)
         lifecycle.start(self, cid, None)
         events.container(self.settings, cid, "restart")
 

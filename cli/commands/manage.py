@@ -51,7 +51,8 @@ def cmd_stop(ctx: Context, p) -> int:
 
 
 def cmd_restart(ctx: Context, p) -> int:
-    return _each(ctx, p.args, lambda r: ctx.engine.restart(r, _timeout(p)), parallel=True)
+    return _each(ctx, p.args, lambda r: ctx.engine.restart(r, _timeout(p), p.flags.get("signal")),
+                 parallel=True)
 
 
 def cmd_kill(ctx: Context, p) -> int:

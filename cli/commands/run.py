@@ -9,7 +9,7 @@ from dockerlab.engine.errors import EngineError
 from dockerlab.engine.runtime.trace import mark
 
 from ..context import CliExit, Context
-from ..runopts import client_checks, create_body
+from ..runopts import client_checks, client_error, create_body
 from ..terminal import Detached, console_size, relay
 from .images_pull import ensure_image
 
@@ -17,6 +17,10 @@ from .images_pull import ensure_image
 def create_container(ctx: Context, flags: dict, args: list[str], given: set[str] = frozenset(),
                      verb: str = "run") -> str:
     client_checks(flags, args, verb)
+    cidfile = flags.get("cidfile") or ""
+    if cidfile and os.path.exists(cidfile):      # docker/cli's containerIDFile, before creating
+        raise client_error(verb, "container ID file found, make sure the other container isn't "
+                                 f"running or delete {cidfile}")
     body, name = create_body(flags, args, given)
     body.setdefault("HostConfig", {})["ConsoleSize"] = console_size()   # as Docker's CLI: [0, 0] if no tty
     mark("cli.body")
@@ -26,6 +30,9 @@ def create_container(ctx: Context, flags: dict, args: list[str], given: set[str]
     mark("cli.created")
     for warning in created.get("Warnings") or []:
         ctx.err.write(f"WARNING: {warning}\n")
+    if cidfile:
+        with open(cidfile, "w") as out:
+            out.write(created["Id"])
     return created["Id"]
 
 
@@ -108,7 +115,9 @@ def start_attached(ctx: Context, cid: str, tty: bool, stdin: bool, until_closed:
 
 
 def cmd_start(ctx: Context, p) -> int:
-    attach = bool(p.flags.get("attach"))
+    attach = bool(p.flags.get("attach") or p.flags.get("interactive"))     # -i attaches too
+    if attach and len(p.args) > 1:
+        raise CliExit("you cannot start and attach multiple containers at once", 1)
     failed = False
     for ref in p.args:
         try:

@@ -1,0 +1,75 @@
+"""Flags dockerlab used to parse and then ignore: those now carried out, those named as
+having no effect, and a prune --filter refused before anything is removed."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from dockerlab.engine import cgroups
+from dockerlab.tutor.i18n import use_language
+
+from cli_support import Docker
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture
+def docker(state_root):
+    return Docker(state_root)
+
+
+def test_flags_with_no_effect_are_named_and_the_command_goes_on(docker):
+    with use_language("en"):
+        r = docker("run", "--rm", "--init", "--shm-size", "1g", "busybox", "true")
+    assert r.code == 0
+    assert "dockerlab: --init is accepted but has no effect here\n" in r.err
+    assert "dockerlab: --shm-size is accepted but has no effect here\n" in r.err
+    with use_language("fr"):
+        r = docker("run", "--rm", "--ulimit", "nofile=64:64", "busybox", "true")
+    assert "dockerlab : --ulimit est accepté mais n'a pas d'effet ici\n" in r.err
+    r = docker("run", "--rm", "-e", "A=1", "busybox", "true")
+    assert "dockerlab" not in r.err                                 # a flag carried out: no notice
+
+
+def test_a_prune_filter_is_refused_and_nothing_is_removed(docker):
+    docker.ok("create", "--name", "kept", "busybox", "true")
+    with use_language("en"):
+        r = docker("container", "prune", "-f", "--filter", "until=1h")
+    assert (r.code, r.err) == (1, "dockerlab: --filter is not supported by 'docker container prune': "
+                                  "nothing was done\n")
+    assert docker.ok("ps", "-aq", "--filter", "name=kept") != ""
+
+
+def test_cidfile_label_file_domainname_and_cpuset(docker, tmp_path):
+    (tmp_path / "labels").write_text("# team labels\ntier=web\nowner=lab\n")
+    cidfile = tmp_path / "cid"
+    cid = docker.ok("run", "-d", "--name", "flagged", "--cidfile", str(cidfile), "--label-file",
+                    str(tmp_path / "labels"), "--label", "tier=front", "--domainname", "example.org",
+                    "--cpuset-cpus", "0", "busybox", "sleep", "60").strip()
+    assert cidfile.read_text() == cid
+    labels = docker.engine.inspect_container("flagged")["Config"]["Labels"]
+    assert (labels["tier"], labels["owner"]) == ("front", "lab")       # --label wins over the file
+    assert docker.engine.inspect_container("flagged")["Config"]["Domainname"] == "example.org"
+    cpus = [d / name for d in cgroups.Cgroup(docker.engine.settings, cid).directories()
+            for name in ("cpuset.cpus",) if (d / name).exists()]
+    assert cpus[0].read_text().strip() == "0"
+    r = docker("run", "--cidfile", str(cidfile), "busybox", "true")
+    assert r.code == 125 and r.err.startswith(
+        f"docker: container ID file found, make sure the other container isn't running or delete {cidfile}\n")
+
+
+def test_start_i_attaches_and_restart_takes_a_signal(docker, capfd, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))             # -i reads stdin: an empty one
+    docker.ok("create", "--name", "once", "busybox", "echo", "attached output")
+    capfd.readouterr()
+    assert docker.ok("start", "-i", "once") == ""                    # attached: no name printed
+    assert "attached output" in capfd.readouterr().out
+    docker.detached("stubborn", "sh", "-c", "trap '' TERM; sleep 60")
+    docker.ok("restart", "-s", "KILL", "-t", "30", "stubborn")       # KILL: no 30 s grace
+    state = docker.engine.inspect_container("stubborn")["State"]
+    assert state["Running"] and docker.engine.state("stubborn").get("RestartCount", 0) == 0
+    events = docker.ok("events", "--since", "1m", "--until", "0s", "--filter", "container=stubborn",
+                       "--filter", "event=die", "--format", "{{.Actor.Attributes.exitCode}}")
+    assert events.split() == ["137"]
