@@ -51,6 +51,11 @@ def validate_host_config(hc: dict) -> None:
     if swap and swap != -1 and not mem:
         raise InvalidArgument("You should always set the Memory limit when using Memoryswap limit, "
                               "see usage for details")
+    pid_mode = hc.get("PidMode") or ""
+    if pid_mode not in ("", "host"):
+        if pid_mode.startswith("container:"):
+            raise InvalidArgument("dockerlab: --pid container:NAME is not supported (only --pid host)")
+        raise InvalidArgument(f"invalid PID mode: {pid_mode}")
     policy = (hc.get("RestartPolicy") or {}).get("Name", "")
     if policy not in ("", "no", "always", "on-failure", "unless-stopped"):
         raise InvalidArgument(f"invalid restart policy '{policy}'")

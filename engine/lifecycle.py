@@ -54,7 +54,8 @@ def spec_of(engine, record: dict) -> ContainerSpec:
         privileged=hc.get("Privileged", False), cap_add=hc.get("CapAdd") or [],
         cap_drop=hc.get("CapDrop") or [], security_opt=hc.get("SecurityOpt") or [],
         read_only=hc.get("ReadonlyRootfs", False), group_add=hc.get("GroupAdd") or [],
-        masked_paths=hc.get("MaskedPaths"), readonly_paths=hc.get("ReadonlyPaths"))
+        masked_paths=hc.get("MaskedPaths"), readonly_paths=hc.get("ReadonlyPaths"),
+        pid_mode=hc.get("PidMode") or "")
 
 
 def current_state(engine, cid: str) -> dict:

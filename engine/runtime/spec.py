@@ -48,6 +48,7 @@ class ContainerSpec:
     readonly_paths: list[str] | None = None
     devices: list[dict] = field(default_factory=list)   # extra nodes, see runtime/devices.py
     group_add: list[str] = field(default_factory=list)
+    pid_mode: str = ""              # "" (its own pid namespace) or "host"
 
     @property
     def upper(self) -> Path:

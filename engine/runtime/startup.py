@@ -58,16 +58,19 @@ def start_process(req: ShimRequest, cgroup, meanwhile=None) -> tuple[int, Proces
     sync_r, sync_w = os.pipe()
     go_r, go_w = os.pipe()
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-    libc.unshare(libc.CLONE_NEWPID)
+    own_pidns = None
+    if spec.pid_mode != "host":      # --pid host: the container sees (and is seen by) every process
+        own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        libc.unshare(libc.CLONE_NEWPID)
     pid = os.fork()
     if pid == 0:
         gc.disable()      # it execs in a few ms: no collection copying the shim's pages meanwhile
         from .trace import kept_fds
         _keep_only({sync_w, go_r, err_w, *child_fds, *kept_fds()})
         run_child(spec, sync_w, go_r, err_w, console[1] if console else None, stdio)
-    libc.setns(own_pidns, libc.CLONE_NEWPID)  # later forks of the shim stay in the host's pid ns
-    os.close(own_pidns)
+    if own_pidns is not None:
+        libc.setns(own_pidns, libc.CLONE_NEWPID)  # later forks of the shim stay in the host's pid ns
+        os.close(own_pidns)
     for fd in (sync_w, go_r, err_w, *child_fds):
         os.close(fd)
     try:

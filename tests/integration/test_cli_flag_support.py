@@ -73,3 +73,16 @@ def test_start_i_attaches_and_restart_takes_a_signal(docker, capfd, monkeypatch)
     events = docker.ok("events", "--since", "1m", "--until", "0s", "--filter", "container=stubborn",
                        "--filter", "event=die", "--format", "{{.Actor.Attributes.exitCode}}")
     assert events.split() == ["137"]
+
+
+def test_pid_host_shares_the_hosts_process_table(docker):
+    me = os.getpid()
+    docker.detached("seer", opts=("--pid", "host"))
+    docker.detached("blind")
+    code, out = docker.engine.exec_run("seer", ["sh", "-c", f"test -d /proc/{me} && cat /proc/{me}/cmdline"])
+    assert code == 0 and b"python" in out
+    code, _ = docker.engine.exec_run("blind", ["test", "-d", f"/proc/{me}"])
+    assert code == 1
+    assert docker.ok("inspect", "-f", "{{.HostConfig.PidMode}}", "seer") == "host\n"
+    r = docker("run", "--pid", "container:seer", "busybox", "true")
+    assert r.code == 125 and "--pid container:NAME is not supported (only --pid host)" in r.err
