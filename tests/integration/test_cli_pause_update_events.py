@@ -28,7 +28,10 @@ def ticks(docker: Docker, name: str) -> str:
 
 def test_pause_freezes_the_processes_and_unpause_lets_them_go_on(docker):
     docker.detached("ticker", *TICKER)
-    time.sleep(0.3)
+    end = time.monotonic() + 10
+    while not (docker.engine.settings.containers_dir / docker.engine.resolve("ticker") / "upper" / "tmp"
+               / "t").exists() and time.monotonic() < end:
+        time.sleep(0.05)
     assert docker.ok("pause", "ticker") == "ticker\n"
     assert docker.ok("ps", "--format", "{{.Status}}").endswith("(Paused)\n")
     assert docker.ok("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "ticker") == "paused true\n"
@@ -41,8 +44,10 @@ def test_pause_freezes_the_processes_and_unpause_lets_them_go_on(docker):
     r = docker("exec", "ticker", "true")
     assert r.code != 0 and f"container {cid} is paused, unpause the container before exec" in r.err
     assert docker.ok("unpause", "ticker") == "ticker\n"
-    time.sleep(0.4)
-    assert ticks(docker, "ticker") != frozen
+    end = time.monotonic() + 10
+    while ticks(docker, "ticker") == frozen and time.monotonic() < end:
+        time.sleep(0.05)
+    assert ticks(docker, "ticker") != frozen                      # it runs again
     r = docker("unpause", "ticker")
     assert (r.code, r.err) == (1, f"Error response from daemon: Container {cid} is not paused\n")
 
