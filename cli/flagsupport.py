@@ -14,7 +14,7 @@ _RUN = ("annotation", "attach", "blkio-weight", "blkio-weight-device", "cgroup-p
         "device-read-bps", "device-read-iops", "device-write-bps", "device-write-iops", "gpus",
         "init", "ip6", "ipc", "link-local-ip", "log-driver", "log-opt", "mac-address",
         "memory-reservation", "memory-swappiness", "oom-kill-disable", "oom-score-adj",
-        "platform", "pull", "quiet", "runtime", "shm-size", "storage-opt", "sysctl", "ulimit",
+        "platform", "pull", "quiet", "runtime", "storage-opt", "sysctl",
         "userns", "uts", "volume-driver", "volumes-from", "use-api-socket", "detach-keys")
 
 NO_EFFECT: dict[tuple[str, ...], tuple[str, ...]] = {

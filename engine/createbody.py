@@ -51,6 +51,8 @@ def validate_host_config(hc: dict) -> None:
     if swap and swap != -1 and not mem:
         raise InvalidArgument("You should always set the Memory limit when using Memoryswap limit, "
                               "see usage for details")
+    if (hc.get("ShmSize") or 0) < 0:
+        raise InvalidArgument("SHM size can not be less than 0")
     pid_mode = hc.get("PidMode") or ""
     if pid_mode not in ("", "host"):
         if pid_mode.startswith("container:"):

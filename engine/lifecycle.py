@@ -55,7 +55,8 @@ def spec_of(engine, record: dict) -> ContainerSpec:
         cap_drop=hc.get("CapDrop") or [], security_opt=hc.get("SecurityOpt") or [],
         read_only=hc.get("ReadonlyRootfs", False), group_add=hc.get("GroupAdd") or [],
         masked_paths=hc.get("MaskedPaths"), readonly_paths=hc.get("ReadonlyPaths"),
-        pid_mode=hc.get("PidMode") or "")
+        pid_mode=hc.get("PidMode") or "", ulimits=hc.get("Ulimits") or [],
+        shm_size=hc.get("ShmSize") or 64 * 1024 * 1024)
 
 
 def current_state(engine, cid: str) -> dict:

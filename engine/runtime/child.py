@@ -149,7 +149,18 @@ def prepare_exec(spec: ContainerSpec, opts: security.SecurityOptions) -> tuple:
     if not spec.args:
         raise ExecError("no command specified", 125)
     security.protect_paths(opts)
+    if spec.ulimits:
+        set_ulimits(spec.ulimits)
     return spec.args, env, user
+
+
+def set_ulimits(ulimits: list[dict]) -> None:
+    """--ulimit name=soft[:hard], set while still root (a hard limit may go up only then)."""
+    import resource
+    for u in ulimits:
+        which = getattr(resource, "RLIMIT_" + u["Name"].upper())
+        soft, hard = (resource.RLIM_INFINITY if v == -1 else int(v) for v in (u["Soft"], u["Hard"]))
+        resource.setrlimit(which, (soft, hard))
 
 
 def exec_program(program: tuple, opts: security.SecurityOptions) -> None:

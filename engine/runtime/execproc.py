@@ -47,7 +47,7 @@ def spawn_in(spec, init_pid: int, cgroup, cmd: list[str], *, user: str | None = 
     """`spawn` for a caller that holds the container's spec, pid 1 and cgroup (the shim's
     health checks). With `die_with_parent`, killing the returned process kills the
     program too (it is that process's child, inside the container's pid namespace)."""
-    from .child import _security, reset_signals, setup_stdio
+    from .child import _security, reset_signals, set_ulimits, setup_stdio
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - forked
@@ -70,6 +70,8 @@ def spawn_in(spec, init_pid: int, cgroup, cmd: list[str], *, user: str | None = 
             if die_with_parent:
                 libc.prctl(libc.PR_SET_PDEATHSIG, signal.SIGKILL)
             reset_signals()
+            if spec.ulimits:
+                set_ulimits(spec.ulimits)      # as runc gives an exec the container's rlimits
             setup_stdio(tty_slave, stdio if not tty_slave else None)
             u = resolve_user(user if user is not None else spec.user, spec.group_add)
             os.chdir(workdir or spec.cwd or "/")

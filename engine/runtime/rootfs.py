@@ -49,7 +49,7 @@ def _mkdir_in(root: Path, path: str, is_file: bool = False) -> Path:
     return target
 
 
-def mount_dev(root: Path, console: bool) -> None:
+def mount_dev(root: Path, console: bool, shm_size: int = 64 * 1024 * 1024) -> None:
     """Docker's /dev: a tmpfs with the default nodes, a private devpts, shm, mqueue;
     with a tty, /dev/console for the pty bind-mounted after pivot_root (ptys.py)."""
     dev = _mkdir_in(root, "/dev")
@@ -63,7 +63,8 @@ def mount_dev(root: Path, console: bool) -> None:
     libc.mount("devpts", str(dev / "pts"), "devpts", libc.MS_NOSUID | libc.MS_NOEXEC,
                "newinstance,ptmxmode=0666,mode=0620,gid=5")
     (dev / "shm").mkdir()
-    libc.mount("shm", str(dev / "shm"), "tmpfs", NOSUID_NODEV_NOEXEC, "mode=1777,size=65536k")
+    libc.mount("shm", str(dev / "shm"), "tmpfs", NOSUID_NODEV_NOEXEC,
+               f"mode=1777,size={max(shm_size // 1024, 1)}k")      # --shm-size (Docker: 64 MB)
     (dev / "mqueue").mkdir()
     libc.mount("mqueue", str(dev / "mqueue"), "mqueue", NOSUID_NODEV_NOEXEC)
     if console:
@@ -114,7 +115,7 @@ def build_rootfs(spec: ContainerSpec, console: bool) -> None:
     root = spec.merged
     mount_overlay(spec, root)
     mount_proc_sys(root, sys_readonly=not spec.privileged)
-    mount_dev(root, console)
+    mount_dev(root, console, spec.shm_size)
     make_nodes(root, spec.devices)
     mount_etc_files(root, spec.container_dir)
     for m in spec.mounts:

@@ -49,6 +49,8 @@ class ContainerSpec:
     devices: list[dict] = field(default_factory=list)   # extra nodes, see runtime/devices.py
     group_add: list[str] = field(default_factory=list)
     pid_mode: str = ""              # "" (its own pid namespace) or "host"
+    ulimits: list[dict] = field(default_factory=list)   # HostConfig.Ulimits: {"Name", "Soft", "Hard"}
+    shm_size: int = 64 * 1024 * 1024                    # bytes of /dev/shm
 
     @property
     def upper(self) -> Path:

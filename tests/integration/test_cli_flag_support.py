@@ -22,13 +22,13 @@ def docker(state_root):
 
 def test_flags_with_no_effect_are_named_and_the_command_goes_on(docker):
     with use_language("en"):
-        r = docker("run", "--rm", "--init", "--shm-size", "1g", "busybox", "true")
+        r = docker("run", "--rm", "--init", "--oom-kill-disable", "busybox", "true")
     assert r.code == 0
     assert "dockerlab: --init is accepted but has no effect here\n" in r.err
-    assert "dockerlab: --shm-size is accepted but has no effect here\n" in r.err
+    assert "dockerlab: --oom-kill-disable is accepted but has no effect here\n" in r.err
     with use_language("fr"):
-        r = docker("run", "--rm", "--ulimit", "nofile=64:64", "busybox", "true")
-    assert "dockerlab : --ulimit est accepté mais n'a pas d'effet ici\n" in r.err
+        r = docker("run", "--rm", "--log-driver", "local", "busybox", "true")
+    assert "dockerlab : --log-driver est accepté mais n'a pas d'effet ici\n" in r.err
     r = docker("run", "--rm", "-e", "A=1", "busybox", "true")
     assert "dockerlab" not in r.err                                 # a flag carried out: no notice
 
@@ -86,3 +86,18 @@ def test_pid_host_shares_the_hosts_process_table(docker):
     assert docker.ok("inspect", "-f", "{{.HostConfig.PidMode}}", "seer") == "host\n"
     r = docker("run", "--pid", "container:seer", "busybox", "true")
     assert r.code == 125 and "--pid container:NAME is not supported (only --pid host)" in r.err
+
+
+def test_ulimit_and_shm_size_reach_the_container(docker):
+    docker.detached("limited", opts=("--ulimit", "nofile=64:128", "--ulimit", "nproc=50", "--shm-size", "16m"))
+    code, out = docker.engine.exec_run("limited", ["sh", "-c", "ulimit -n; ulimit -Hn; ulimit -u; "
+                                                   "df -k /dev/shm | tail -1"])
+    lines = out.decode().splitlines()
+    assert lines[:3] == ["64", "128", "50"]         # an exec gets the container's limits too
+    assert lines[3].split()[1] == "16384"
+    assert docker.engine.inspect_container("limited")["HostConfig"]["Ulimits"] == [
+        {"Name": "nofile", "Hard": 128, "Soft": 64}, {"Name": "nproc", "Hard": 50, "Soft": 50}]
+    docker.ok("run", "--name", "first-process", "--ulimit", "nofile=77", "busybox", "sh", "-c",
+              "ulimit -n > /tmp/n")
+    cid = docker.engine.resolve("first-process")
+    assert (docker.engine.settings.containers_dir / cid / "upper" / "tmp" / "n").read_text() == "77\n"
