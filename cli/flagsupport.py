@@ -12,7 +12,7 @@ from __future__ import annotations
 _RUN = ("annotation", "attach", "blkio-weight", "blkio-weight-device", "cgroup-parent", "cgroupns",
         "cpu-period", "cpu-quota", "cpu-rt-period", "cpu-rt-runtime", "cpuset-mems",
         "device-read-bps", "device-read-iops", "device-write-bps", "device-write-iops", "gpus",
-        "init", "ip6", "ipc", "link-local-ip", "log-driver", "log-opt", "mac-address",
+        "ip6", "ipc", "link-local-ip", "log-driver", "log-opt", "mac-address",
         "memory-reservation", "memory-swappiness", "oom-kill-disable", "oom-score-adj",
         "platform", "pull", "quiet", "runtime", "storage-opt", "sysctl",
         "userns", "uts", "volume-driver", "volumes-from", "use-api-socket", "detach-keys")

@@ -115,7 +115,7 @@ def create_body(flags: dict, args: list[str], given: set[str] = frozenset()) -> 
         "ExtraHosts": list(f("add-host", [])) or None, "Links": list(f("link", [])) or None,
         "Tmpfs": {t.split(":", 1)[0]: (t.split(":", 1)[1] if ":" in t else "") for t in f("tmpfs", [])} or None,
         "GroupAdd": list(f("group-add", [])) or None,
-        "PidMode": f("pid", ""), "CpusetCpus": f("cpuset-cpus", ""),
+        "PidMode": f("pid", ""), "CpusetCpus": f("cpuset-cpus", ""), "Init": True if f("init") else None,
         "Ulimits": list(f("ulimit", [])) or None, "ShmSize": _bytes(f("shm-size")) if f("shm-size") else None, "DeviceCgroupRules": list(f("device-cgroup-rule", [])) or None,
     }
     hc.update(_security_fields(list(f("security-opt", []))))

@@ -33,7 +33,7 @@ from .overlaymarks import is_opaque, is_whiteout
 # "-init" layer, below the container's own): not changes made by the user.
 INIT_PATHS = frozenset({"/.dockerenv", "/dev", "/dev/console", "/dev/pts", "/dev/shm",
                         "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/mtab",
-                        "/proc", "/sys"})
+                        "/proc", "/sys", "/sbin/docker-init"})
 
 
 class CopyError(EngineError):

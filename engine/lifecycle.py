@@ -34,6 +34,18 @@ def parse_signal(sig: str | int | None, default: int = signals.SIGTERM) -> int:
         raise InvalidArgument(f"Invalid signal: {sig}")
 
 
+INIT_PATH = "/sbin/docker-init"
+INIT_BINARIES = ("/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/libexec/docker/docker-init")
+
+
+def init_binary() -> str:
+    """A statically linked tini on the host (Debian's `tini` package: it runs in any image)."""
+    for path in INIT_BINARIES:
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return os.path.realpath(path)
+    raise StartFailure("dockerlab: --init needs tini-static on the host (apt-get install tini)")
+
+
 def spec_of(engine, record: dict) -> ContainerSpec:
     cfg, hc = record["Config"], record["HostConfig"]
     cdir = engine.containers.path(record["Id"])
@@ -46,9 +58,13 @@ def spec_of(engine, record: dict) -> ContainerSpec:
         else:
             mounts.append(MountSpec(m["Type"], m["Source"], m["Destination"], not m["RW"]))
     mode = hc.get("NetworkMode") or "bridge"
+    args = [record["Path"], *record["Args"]]
+    if hc.get("Init"):           # --init: Docker's docker-init (tini) as PID 1, bound in read-only
+        mounts.append(MountSpec("bind", init_binary(), INIT_PATH, True))
+        args = [INIT_PATH, "--", *args]
     return ContainerSpec(
         id=record["Id"], name=record["Name"].lstrip("/"), container_dir=cdir, lower_dirs=lower,
-        args=[record["Path"], *record["Args"]], env=cfg.get("Env") or [], cwd=cfg.get("WorkingDir") or "/",
+        args=args, env=cfg.get("Env") or [], cwd=cfg.get("WorkingDir") or "/",
         user=cfg.get("User") or "", hostname=cfg.get("Hostname") or "", tty=cfg.get("Tty", False),
         stdin_open=cfg.get("OpenStdin", False), mounts=mounts, network_mode=mode,
         privileged=hc.get("Privileged", False), cap_add=hc.get("CapAdd") or [],

@@ -12,7 +12,7 @@ venv=${DOCKERLAB_VENV:-/opt/dockerlab/venv}
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq python3 python3-venv python3-dev busybox-static iproute2 libseccomp2 \
-  iptables zstd mmdebstrap debian-archive-keyring gpgv curl ca-certificates >/dev/null
+  iptables zstd mmdebstrap debian-archive-keyring gpgv curl ca-certificates tini >/dev/null
 case "${DOCKERLAB_EXTRAS:-}" in
   *test*) apt-get install -y -qq bubblewrap socat docker-registry >/dev/null
           apt-get install -y -qq --no-install-recommends chromium >/dev/null ;;  # exam report screenshot test

@@ -1,7 +1,6 @@
 """Less common endpoints: commit, import, pause/unpause, changes, and swarm's refusal."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .. import events
@@ -59,26 +58,11 @@ def unpause(req) -> None:
 
 
 def changes(req) -> None:
-    """GET /containers/{id}/changes from the overlay's upper dir: 0 modified, 1 added, 2 deleted."""
-    from ..images.commit import runtime_stubs
-    record = req.engine.record(req.params["id"])
-    upper = Path(record["GraphDriver"]["Data"]["UpperDir"])
-    lower = [Path(p) for p in record["GraphDriver"]["Data"]["LowerDir"].split(":") if p]
-    stubs = runtime_stubs(upper, lower) | {"etc/hostname", "etc/hosts", "etc/resolv.conf"}
-    found: dict[str, int] = {}
-    for dirpath, dirnames, filenames in os.walk(upper):
-        for name in dirnames + filenames:
-            full = Path(dirpath) / name
-            rel = str(full.relative_to(upper))
-            if rel in stubs:
-                continue
-            st = os.lstat(full)
-            whiteout = (st.st_mode & 0o170000) == 0o020000 and st.st_rdev == 0
-            in_lower = any(os.path.lexists(d / rel) for d in lower)
-            found["/" + rel] = 2 if whiteout else (0 if in_lower else 1)
-    # a directory of the image counts as changed only when something under it changed
-    out = [{"Path": p, "Kind": k} for p, k in sorted(found.items())
-           if k != 0 or not (upper / p.lstrip("/")).is_dir() or any(q.startswith(p + "/") for q in found)]
+    """GET /containers/{id}/changes: what `docker diff` prints (containerfs.changes), with the
+    API's kinds: 0 modified, 1 added, 2 deleted."""
+    from ..containerfs import changes as container_changes
+    kinds = {"C": 0, "A": 1, "D": 2}
+    out = [{"Path": path, "Kind": kinds[kind]} for kind, path in container_changes(req.engine, req.params["id"])]
     req.send_json(200, out or None)
 
 

@@ -24,7 +24,7 @@ from .oci import digest_of
 
 EMPTY_DIFF_ID = digest_of(empty_layer_tar())
 _STUB_DIRS = ("dev", "proc", "sys")
-_STUB_FILES = ("etc/hosts", "etc/hostname", "etc/resolv.conf")
+_STUB_FILES = ("etc/hosts", "etc/hostname", "etc/resolv.conf", "sbin/docker-init")   # --init
 
 
 def _in_lower(lower_dirs: Iterable[Path], rel: str) -> bool:
@@ -52,9 +52,10 @@ def runtime_stubs(upper: Path, lower_dirs: list[Path]) -> set[str]:
             continue
         if stat.S_ISREG(st.st_mode) and st.st_size == 0 and not _in_lower(lower_dirs, rel):
             stubs.add(rel)
-    etc = upper / "etc"
-    if etc.is_dir() and not etc.is_symlink() and all(f"etc/{n}" in stubs for n in os.listdir(etc)):
-        stubs.add("etc")          # made (or copied up) only to hold the stubs
+    for parent in ("etc", "sbin"):
+        d = upper / parent
+        if d.is_dir() and not d.is_symlink() and all(f"{parent}/{n}" in stubs for n in os.listdir(d)):
+            stubs.add(parent)     # made (or copied up) only to hold the stubs
     return stubs
 
 
