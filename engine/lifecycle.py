@@ -108,8 +108,9 @@ def cleanup_after_dead_shim(engine, cid: str) -> None:
 
 def inspect_view(engine, record: dict, state: dict) -> dict:
     view = dict(record)
-    public = {k: v for k, v in state.items() if (k in initial_state() or k == "Health") and k not in
-              ("ShimPid", "ShimStart", "RestartCount", "ManualStop", "NetworkSettings")}
+    shown = set(initial_state()) - {"ShimPid", "ShimStart", "RestartCount", "ManualStop",
+                                    "NetworkSettings"} | {"Health"}
+    public = {k: v for k, v in state.items() if k in shown}
     view["State"] = public
     view["RestartCount"] = state.get("RestartCount", 0)
     view["NetworkSettings"] = network_settings(record, state)
@@ -254,16 +255,20 @@ def kill(engine, cid: str, signal: str | int) -> None:
 
 def set_paused(engine, cid: str, paused: bool) -> None:
     """`docker pause` / `unpause`: freeze or thaw every process of the container (its cgroup)."""
-    from . import cgroups
     with locked(_lock_path(engine, cid)):
         state = current_state(engine, cid)
         if not state["Running"]:
             raise Conflict(f"Container {cid} is not running")
         if state["Paused"] == paused:
             raise Conflict(f"Container {cid} is {'already paused' if paused else 'not paused'}")
-        cg = cgroups.Cgroup(engine.settings, cid)
-        cg.freeze() if paused else cg.thaw()
-        engine.containers.state(cid).update(Paused=paused, Status="paused" if paused else "running")
+        _freeze(engine, cid, paused)
+
+
+def _freeze(engine, cid: str, paused: bool) -> None:
+    from . import cgroups
+    cg = cgroups.Cgroup(engine.settings, cid)
+    cg.freeze() if paused else cg.thaw()
+    engine.containers.state(cid).update(Paused=paused, Status="paused" if paused else "running")
     events.container(engine.settings, cid, "pause" if paused else "unpause")
 
 
@@ -271,10 +276,7 @@ def _thaw_for_signal(engine, cid: str, state: dict) -> None:
     """A frozen process cannot act on a signal (cgroup v1 holds even SIGKILL): as dockerd
     does for stop and kill, a paused container is resumed so that the signal lands."""
     if state.get("Paused"):
-        from . import cgroups
-        cgroups.Cgroup(engine.settings, cid).thaw()
-        engine.containers.state(cid).update(Paused=False, Status="running")
-        events.container(engine.settings, cid, "unpause")
+        _freeze(engine, cid, False)
 
 
 def wait(engine, cid: str) -> dict:

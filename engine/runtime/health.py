@@ -87,8 +87,8 @@ class HealthMonitor:
         from . import execproc
         from .logs import now_rfc3339
         from .process import ExecError
-        from ..security import seccomp_bpf
-        seccomp_bpf.cache_dir = shim.req.settings.root / "cache" / "seccomp"   # a slim shim's first
+        from ..security import seccomp_bpf      # a slimmed shim starts without it (shim_main sets it)
+        seccomp_bpf.cache_dir = shim.req.settings.root / "cache" / "seccomp"
         began, started = now_rfc3339(), time.monotonic()
         r, w = os.pipe2(os.O_CLOEXEC)
         null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)

@@ -110,8 +110,6 @@ def launch(req: ShimRequest, attach: socket.socket | None = None) -> int:
     from .trace import mark
     from . import zygote
     mark("launch.begin")
-    from ..security import seccomp_bpf
-    seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"   # exec's children use it too
     _reap_ended_shims()
     from ..cgroups.prime import prime_attach
     prime_attach()          # done already when lifecycle.start called this
@@ -161,7 +159,7 @@ def shim_main(req: ShimRequest, report_w: int, attach: socket.socket | None) -> 
         _detach_stdio(req.spec.container_dir)
         _drop_inherited_fds(req, report_w, attach)
         mark("shim.detached")
-        from ..security import seccomp_bpf
+        from ..security import seccomp_bpf     # read by the container's child (and its probes)
         seccomp_bpf.cache_dir = req.settings.root / "cache" / "seccomp"
         from .shimloop import Shim
         Shim(req, report_fd=report_w, first_client=attach).run()
